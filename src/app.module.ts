@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { StreamsModule } from './streams/streams.module.js';
+import { UpgradeModule } from './upgrade/upgrade.module.js';
+
+/** The whole service. `AppModule.forRoot(overrides)` lets tests change settings. */
+@Module({})
+export class AppModule {
+  static forRoot(overrides: Partial<AppConfig> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(overrides),
+        RedisModule,
+        UpgradeModule,
+        StreamsModule,
+        DataGatewayModule,
+      ],
+    };
+  }
+}

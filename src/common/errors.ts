@@ -1,0 +1,51 @@
+/** Every failure the service reports on purpose. Each transport maps these codes exhaustively. */
+export enum ErrorCode {
+  /** Malformed client data: bad header, offsets, entry id, frame type out of turn. */
+  MalformedData = 'MALFORMED_DATA',
+  /** A well-formed request the client may not make (sid not in the URL, ...). */
+  NotAllowed = 'NOT_ALLOWED',
+  /** Invalid argument: bad sid, bad query parameter, meta that is not an object. */
+  BadRequest = 'BAD_REQUEST',
+  /** A frame or body over MAX_PAYLOAD_BYTES. */
+  TooLarge = 'TOO_LARGE',
+  /** Redis answered with an error (wrong type, ...), or an unexpected server failure. */
+  Internal = 'INTERNAL',
+  /** Redis cannot be reached right now; retrying later may work. */
+  Unavailable = 'UNAVAILABLE',
+  /** The server is shutting down. */
+  ShuttingDown = 'SHUTTING_DOWN',
+  /** Too many connections. */
+  Overloaded = 'OVERLOADED',
+}
+
+export class StreamerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StreamerError';
+  }
+}
+
+export const malformed = (message: string) => new StreamerError(ErrorCode.MalformedData, message);
+export const badRequest = (message: string) => new StreamerError(ErrorCode.BadRequest, message);
+
+/** HTTP status for each code (used by the HTTP filter and the upgrade refusals). */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.MalformedData:
+    case ErrorCode.BadRequest:
+      return 400;
+    case ErrorCode.NotAllowed:
+      return 403;
+    case ErrorCode.TooLarge:
+      return 413;
+    case ErrorCode.Internal:
+      return 500;
+    case ErrorCode.Unavailable:
+    case ErrorCode.ShuttingDown:
+    case ErrorCode.Overloaded:
+      return 503;
+  }
+}

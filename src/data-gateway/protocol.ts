@@ -1,0 +1,110 @@
+import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
+import { isValidAddId } from '../streams/entry-id.js';
+import { BatchEntry } from '../streams/pull-session.js';
+
+/** One entry a push header announces: where it goes and where it ends in the binary frame. */
+export interface PlannedEntry {
+  sid: string;
+  /** `*` lets Redis choose. */
+  id: string;
+  /** End offset (exclusive) in the following binary frame; the entry starts where the previous ended. */
+  end: number;
+}
+
+/**
+ * Parses a push header (SPEC "WebSocket push"), one of:
+ * - `[e1, e2, …]` cumulative end offsets; with one URL sid all entries go to it, with k sids
+ *   there must be exactly k entries, entry i going to sid i;
+ * - `[[sid, e], …]`; `[[sid, id, e], …]` with an explicit id (`"*"` or null: Redis chooses).
+ * Offsets must be non-decreasing non-negative integers. The binary frame's length is checked
+ * later by `checkFrameLength`.
+ */
+export function parsePushHeader(text: string, urlSids: readonly string[]): PlannedEntry[] {
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch {
+    throw malformed('header is not JSON');
+  }
+  if (!Array.isArray(header)) throw malformed('header must be a JSON list');
+  const plan: PlannedEntry[] = new Array(header.length);
+  const positional = header.length > 0 && typeof header[0] === 'number';
+  if (positional && urlSids.length > 1 && header.length !== urlSids.length) {
+    throw malformed(
+      `header has ${header.length} offsets but the URL names ${urlSids.length} streams (one entry per stream)`,
+    );
+  }
+  let previous = 0;
+  for (let i = 0; i < header.length; i++) {
+    const item: unknown = header[i];
+    let sid: string;
+    let id = '*';
+    let end: unknown;
+    if (positional) {
+      if (Array.isArray(item)) throw malformed('header mixes offsets and [sid, offset] items');
+      sid = urlSids.length === 1 ? urlSids[0] : urlSids[i];
+      end = item;
+    } else {
+      if (!Array.isArray(item) || item.length < 2 || item.length > 3) {
+        throw malformed(`header item ${i} must be an offset, [sid, offset] or [sid, id, offset]`);
+      }
+      if (typeof item[0] !== 'string') throw malformed(`header item ${i}: sid must be a string`);
+      sid = item[0];
+      if (!urlSids.includes(sid)) {
+        throw new StreamerError(
+          ErrorCode.NotAllowed,
+          `stream ${JSON.stringify(sid.slice(0, 64))} is not in this connection's URL`,
+        );
+      }
+      if (item.length === 3) {
+        const given: unknown = item[1];
+        if (given !== null && (typeof given !== 'string' || !isValidAddId(given))) {
+          throw malformed(`header item ${i}: malformed entry id ${JSON.stringify(given)}`);
+        }
+        id = given ?? '*';
+      }
+      end = item[item.length - 1];
+    }
+    if (typeof end !== 'number' || !Number.isSafeInteger(end) || end < 0) {
+      throw malformed(`header item ${i}: offset must be a non-negative integer`);
+    }
+    if (end < previous) throw malformed(`header item ${i}: offsets must not decrease`);
+    previous = end;
+    plan[i] = { sid, id, end };
+  }
+  return plan;
+}
+
+/** The binary frame must end exactly where the header's last offset says. */
+export function checkFrameLength(plan: readonly PlannedEntry[], length: number): void {
+  const expected = plan.length > 0 ? plan[plan.length - 1].end : 0;
+  if (expected !== length) {
+    throw malformed(`binary frame has ${length} bytes but the header's last offset is ${expected}`);
+  }
+}
+
+/**
+ * Packs a pull batch: the text header `[[sid, entry_id, start_offset], …]` and the payloads back
+ * to back. A single entry's payload is sent as is (no copy).
+ */
+export function packBatch(batch: readonly BatchEntry[]): { header: string; body: Buffer } {
+  if (batch.length === 1) {
+    const { sid, id, data } = batch[0];
+    return { header: `[[${JSON.stringify(sid)},"${id}",0]]`, body: data };
+  }
+  const parts: string[] = new Array(batch.length);
+  const buffers: Buffer[] = new Array(batch.length);
+  let offset = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const { sid, id, data } = batch[i];
+    parts[i] = `[${JSON.stringify(sid)},"${id}",${offset}]`;
+    buffers[i] = data;
+    offset += data.length;
+  }
+  return { header: `[${parts.join(',')}]`, body: Buffer.concat(buffers, offset) };
+}
+
+/** The error frame sent before a protocol close. */
+export function errorFrame(error: StreamerError): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message } });
+}

@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
+import { StreamRepository } from '../streams/stream.repository.js';
+import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
+import { closeWithError } from './socket-errors.js';
+
+export interface PushOptions {
+  sids: readonly string[];
+  /** Text header + binary frame pairs (true) or one binary frame per entry (false). */
+  header: boolean;
+  /** Answer each stored batch with the JSON array of its entry ids. */
+  ack: boolean;
+  /** XADDs in flight before the socket stops being read. */
+  maxPending: number;
+}
+
+/**
+ * One `/data/{sid}/push` connection. Entries are appended without waiting for Redis between
+ * messages (node-redis pipelines them) and are stored in the order they arrived. With `ack`, each
+ * batch is answered, in order, once all its entries are in Redis. When too many XADDs are in
+ * flight the socket is paused, so a fast client cannot make the server buffer without bound.
+ */
+export class PushConnection {
+  private plan: PlannedEntry[] | null = null;
+  private pending = 0;
+  private paused = false;
+  private failed = false;
+  private acks: Promise<unknown> = Promise.resolve();
+  private readonly settled = () => this.release();
+  private readonly rejected = (err: unknown) => {
+    this.release();
+    this.fail(err);
+  };
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly repository: StreamRepository,
+    private readonly options: PushOptions,
+    private readonly logger: Logger,
+    private readonly onPushed?: (entries: number, bytes: number) => void,
+  ) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.failed) return;
+    try {
+      if (!this.options.header) {
+        if (!isBinary) throw malformed('text frame where data belongs (header=0 takes binary frames only)');
+        this.store([this.options.sids[0]], ['*'], [data]);
+        return;
+      }
+      if (this.plan === null) {
+        if (isBinary) throw malformed('binary frame where a header belongs (send the JSON header first)');
+        this.plan = parsePushHeader(data.toString('utf8'), this.options.sids);
+        return;
+      }
+      if (!isBinary) throw malformed('text frame where data belongs (a header must be followed by its binary frame)');
+      const plan = this.plan;
+      this.plan = null;
+      checkFrameLength(plan, data.length);
+      const sids: string[] = new Array(plan.length);
+      const ids: string[] = new Array(plan.length);
+      const payloads: Buffer[] = new Array(plan.length);
+      let start = 0;
+      for (let i = 0; i < plan.length; i++) {
+        sids[i] = plan[i].sid;
+        ids[i] = plan[i].id;
+        payloads[i] = data.subarray(start, plan[i].end);
+        start = plan[i].end;
+      }
+      this.store(sids, ids, payloads);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private store(sids: string[], ids: string[], payloads: Buffer[]): void {
+    const appended: Promise<string>[] = new Array(payloads.length);
+    let bytes = 0;
+    for (let i = 0; i < payloads.length; i++) {
+      const p = this.repository.append(sids[i], payloads[i], ids[i]);
+      p.then(this.settled, this.rejected);
+      appended[i] = p;
+      bytes += payloads[i].length;
+    }
+    this.pending += payloads.length;
+    this.onPushed?.(payloads.length, bytes);
+    if (this.options.ack) {
+      this.acks = this.acks
+        .then(() => Promise.all(appended))
+        .then((newIds) => {
+          if (!this.failed && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(newIds));
+        }, () => undefined);
+    }
+    if (!this.paused && this.pending >= this.options.maxPending) {
+      this.paused = true;
+      this.ws.pause();
+    }
+  }
+
+  private release(): void {
+    this.pending--;
+    if (this.paused && this.pending <= this.options.maxPending >> 1) {
+      this.paused = false;
+      this.ws.resume();
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    const error = err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+    if (error.code === ErrorCode.Internal) this.logger.warn(`push failed: ${error.message}`);
+    closeWithError(this.ws, error);
+  }
+}

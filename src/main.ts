@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { configureApp } from './bootstrap.js';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { ensureLocalRedis } from './redis/local-redis.js';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = new Logger('Bootstrap');
+  if (!config.REDIS_URL) await ensureLocalRedis(logger);
+  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: false });
+  configureApp(app);
+  await app.listen(config.PORT, config.HOST);
+  logger.log(`redis-streamer listening on http://${config.HOST}:${config.PORT}`);
+}
+
+void main();

@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { RedisConnections } from './redis-connections.js';
+import { REDIS_COMMAND } from './redis.tokens.js';
+
+/** Owns the Redis connections. Only this module and the stream repository import `redis`. */
+@Global()
+@Module({
+  providers: [
+    RedisConnections,
+    {
+      provide: REDIS_COMMAND,
+      inject: [RedisConnections],
+      useFactory: (connections: RedisConnections) => connections.create('command'),
+    },
+  ],
+  exports: [RedisConnections, REDIS_COMMAND],
+})
+export class RedisModule {}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { PullOptions, PullSession, PullSink } from './pull-session.js';
+import { ReadHub } from './read-hub.js';
+import { StreamRepository } from './stream.repository.js';
+
+/** Opens pull sessions on the shared hub (for WebSocket pullers, subscriptions and HTTP reads). */
+@Injectable()
+export class PullSessions {
+  constructor(
+    private readonly hub: ReadHub,
+    private readonly repository: StreamRepository,
+  ) {}
+
+  /** A session delivering to `sink`; call `start()` on it, and `close()` when the sink goes. */
+  create(options: PullOptions, sink: PullSink): PullSession {
+    return new PullSession(this.hub, this.repository, options, sink);
+  }
+}

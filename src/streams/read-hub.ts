@@ -1,0 +1,300 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { ErrorCode, StreamerError } from '../common/errors.js';
+import { RedisConnections } from '../redis/redis-connections.js';
+import type { RedisConnection } from '../redis/redis-connections.js';
+import { compareIds } from './entry-id.js';
+import { StreamRepository } from './stream.repository.js';
+import { Entry } from './stream.types.js';
+
+/** Receives the live entries of the streams it is attached to. */
+export interface HubListener {
+  /**
+   * Entries of `sid` newer than `prevId`, oldest first. `prevId` is the hub's cursor before
+   * these entries: together they are every entry in (`prevId`, last id] (no gap).
+   */
+  onEntries(sid: string, prevId: string, entries: Entry[]): void;
+  /** The hub could not read (Redis unreachable or failing); the listener should give up. */
+  onHubError(error: StreamerError): void;
+}
+
+interface HubStream {
+  sid: string;
+  cursor: string;
+  listeners: Set<HubListener>;
+  reader: HubReader;
+}
+
+/** Live entries read per stream per XREAD. */
+const READ_COUNT = 128;
+/** A reader's XREAD blocks this long at most; changes of its stream set interrupt it. */
+const BLOCK_MS = 5000;
+
+/**
+ * The shared live reader. Each of `HUB_READERS` blocking connections runs one XREAD loop over
+ * all streams assigned to it (one cursor per stream) and fans every entry out to the listeners
+ * of that stream. The number of Redis connections is fixed, whatever the number of pullers.
+ *
+ * Attaching a new stream or detaching the last listener of one interrupts the reader's current
+ * XREAD (CLIENT UNBLOCK) so the change takes effect at once.
+ */
+@Injectable()
+export class ReadHub implements OnApplicationShutdown {
+  private readonly logger = new Logger(ReadHub.name);
+  private readonly streams = new Map<string, HubStream>();
+  private readonly readers: HubReader[];
+  private stopped = false;
+
+  constructor(
+    private readonly repository: StreamRepository,
+    private readonly connections: RedisConnections,
+    @Inject(AppConfig) config: AppConfig,
+  ) {
+    this.readers = Array.from({ length: config.HUB_READERS }, (_, i) => new HubReader(i, this));
+  }
+
+  /**
+   * Starts delivering entries of `sid` to `listener`. When the hub does not read `sid` yet it
+   * starts after `cursor`; otherwise the listener joins at the hub's cursor and must close any gap
+   * itself (see `HubListener.onEntries`).
+   */
+  attach(sid: string, cursor: string, listener: HubListener): void {
+    if (this.stopped) throw new StreamerError(ErrorCode.ShuttingDown, 'server shutting down');
+    let stream = this.streams.get(sid);
+    if (!stream) {
+      const reader = this.readers.reduce((a, b) => (b.streamCount < a.streamCount ? b : a));
+      stream = { sid, cursor, listeners: new Set(), reader };
+      this.streams.set(sid, stream);
+      reader.add(stream);
+    }
+    stream.listeners.add(listener);
+  }
+
+  /** Stops delivering `sid` to `listener`; the hub stops reading `sid` when nobody listens. */
+  detach(sid: string, listener: HubListener): void {
+    const stream = this.streams.get(sid);
+    if (!stream || !stream.listeners.delete(listener)) return;
+    if (stream.listeners.size === 0) {
+      this.streams.delete(sid);
+      stream.reader.remove(stream);
+    }
+  }
+
+  /** Counters for tests, metrics and the benchmark. */
+  stats(): { streams: number; listeners: number; readers: number; activeReaders: number } {
+    let listeners = 0;
+    for (const s of this.streams.values()) listeners += s.listeners.size;
+    return {
+      streams: this.streams.size,
+      listeners,
+      readers: this.readers.length,
+      activeReaders: this.readers.filter((r) => r.streamCount > 0).length,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.readers.map((r) => r.stop()));
+  }
+
+  /** @internal used by readers */
+  get hubRepository(): StreamRepository {
+    return this.repository;
+  }
+
+  /** @internal */
+  openConnection(index: number): RedisConnection {
+    return this.connections.create(`hub-reader-${index}`);
+  }
+
+  /** @internal */
+  async closeConnection(connection: RedisConnection): Promise<void> {
+    await this.connections.release(connection);
+  }
+
+  /** @internal: fails every listener of a reader's streams (they close or retry). */
+  failReader(reader: HubReader, error: StreamerError): void {
+    for (const stream of [...reader.streamSet]) {
+      for (const listener of [...stream.listeners]) {
+        try {
+          listener.onHubError(error);
+        } catch (err) {
+          this.logger.error(`listener failed on hub error: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** @internal */
+  log(): Logger {
+    return this.logger;
+  }
+}
+
+/** One blocking connection and its XREAD loop. */
+class HubReader {
+  readonly streamSet = new Set<HubStream>();
+  private connection: RedisConnection | null = null;
+  private clientId: number | null = null;
+  private running = false;
+  private stopped = false;
+  /** Bumped whenever the stream set changes. */
+  private version = 0;
+  /** Version of the stream set the XREAD in flight was issued with (-1: none in flight). */
+  private inFlightVersion = -1;
+  private readSeq = 0;
+  private interruptScheduled = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly index: number,
+    private readonly hub: ReadHub,
+  ) {}
+
+  get streamCount(): number {
+    return this.streamSet.size;
+  }
+
+  add(stream: HubStream): void {
+    this.streamSet.add(stream);
+    this.changed();
+    if (!this.running) void this.run();
+  }
+
+  remove(stream: HubStream): void {
+    this.streamSet.delete(stream);
+    this.changed();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    if (this.connection) {
+      const connection = this.connection;
+      this.connection = null;
+      await this.hub.closeConnection(connection);
+    }
+  }
+
+  private changed(): void {
+    this.version++;
+    this.wake?.();
+    if (this.interruptScheduled) return;
+    this.interruptScheduled = true;
+    // Coalesce the changes of one tick (many pullers connecting at once) into one interrupt.
+    setImmediate(() => {
+      this.interruptScheduled = false;
+      void this.interruptStale(0);
+    });
+  }
+
+  /** Interrupts the XREAD in flight if it was issued with an older stream set. */
+  private async interruptStale(attempt: number): Promise<void> {
+    if (this.stopped || this.inFlightVersion < 0 || this.inFlightVersion === this.version) return;
+    if (this.clientId === null) return;
+    const seq = this.readSeq;
+    let unblocked = false;
+    try {
+      unblocked = await this.hub.hubRepository.interrupt(this.clientId);
+    } catch {
+      return; // Redis trouble: the read loop reports it
+    }
+    // The XREAD may not have reached Redis yet: try again shortly while it is still the same one.
+    if (!unblocked && attempt < 50 && seq === this.readSeq) {
+      setTimeout(() => void this.interruptStale(attempt + 1), 2);
+    }
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    let failures = 0;
+    try {
+      while (!this.stopped) {
+        if (this.streamSet.size === 0) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        try {
+          await this.readOnce();
+          failures = 0;
+        } catch (err) {
+          if (this.stopped) break;
+          const error =
+            err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+          failures++;
+          if (failures === 1) this.hub.log().warn(`hub reader ${this.index}: ${error.message}`);
+          this.clientId = null;
+          this.hub.failReader(this, error);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(100 * 2 ** Math.min(failures, 5), 2000));
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = null;
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async readOnce(): Promise<void> {
+    const repository = this.hub.hubRepository;
+    if (!this.connection) {
+      this.connection = this.hub.openConnection(this.index);
+      this.connection.on('ready', () => (this.clientId = null));
+    }
+    if (!this.connection.isReady && !(await waitReady(this.connection, 5000))) {
+      throw new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: hub connection not ready');
+    }
+    if (this.clientId === null) this.clientId = await repository.connectionId(this.connection);
+
+    const streams = [...this.streamSet];
+    const sids = streams.map((s) => s.sid);
+    const cursors = streams.map((s) => s.cursor);
+    this.inFlightVersion = this.version;
+    this.readSeq++;
+    let results;
+    try {
+      results = await repository.readLive(this.connection, sids, cursors, READ_COUNT, BLOCK_MS);
+    } finally {
+      this.inFlightVersion = -1;
+    }
+    if (results.length === 0) return;
+    const bySid = new Map(streams.map((s) => [s.sid, s]));
+    for (const { sid, entries } of results) {
+      const stream = bySid.get(sid);
+      // Skip streams detached (or re-attached with a new cursor) while the read was in flight.
+      if (!stream || !this.streamSet.has(stream)) continue;
+      let first = 0;
+      while (first < entries.length && compareIds(entries[first].id, stream.cursor) <= 0) first++;
+      if (first === entries.length) continue;
+      const fresh = first === 0 ? entries : entries.slice(first);
+      const prevId = stream.cursor;
+      stream.cursor = fresh[fresh.length - 1].id;
+      for (const listener of stream.listeners) {
+        try {
+          listener.onEntries(sid, prevId, fresh);
+        } catch (err) {
+          this.hub.log().error(`listener of ${JSON.stringify(sid)} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+}
+
+function waitReady(connection: RedisConnection, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(connection.isReady), timeoutMs);
+    connection.on('ready', onReady);
+  });
+}

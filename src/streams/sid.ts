@@ -1,0 +1,42 @@
+import { badRequest } from '../common/errors.js';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+export const MAX_SID_BYTES = 256;
+
+/** Why `sid` is not a valid stream id, or null when it is (SPEC "Words"). */
+export function sidProblem(sid: string): string | null {
+  if (typeof sid !== 'string' || sid.length === 0) return 'stream id must not be empty';
+  if (Buffer.byteLength(sid, 'utf8') > MAX_SID_BYTES)
+    return `stream id is longer than ${MAX_SID_BYTES} bytes`;
+  if (CONTROL.test(sid)) return 'stream id must not contain control characters';
+  if (sid.includes('+')) return 'stream id must not contain "+"';
+  if (sid.includes('\ufffd')) return 'stream id must be valid UTF-8';
+  return null;
+}
+
+export function assertSid(sid: string): string {
+  const problem = sidProblem(sid);
+  if (problem) throw badRequest(`${problem}: ${JSON.stringify(sid.slice(0, 64))}`);
+  return sid;
+}
+
+/**
+ * The sids of a URL path segment: `+` separates several, each percent-decoded and validated.
+ * A sid listed twice is refused (positional push headers would become ambiguous).
+ */
+export function parseSidList(segment: string, maxSids: number): string[] {
+  const sids: string[] = [];
+  for (const part of segment.split('+')) {
+    let sid: string;
+    try {
+      sid = decodeURIComponent(part);
+    } catch {
+      throw badRequest(`stream id is not valid percent-encoding: ${JSON.stringify(part.slice(0, 64))}`);
+    }
+    assertSid(sid);
+    if (sids.includes(sid)) throw badRequest(`stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`);
+    sids.push(sid);
+  }
+  if (sids.length > maxSids) throw badRequest(`at most ${maxSids} stream ids per request`);
+  return sids;
+}

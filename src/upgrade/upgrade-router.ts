@@ -1,0 +1,132 @@
+import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import { Duplex } from 'node:stream';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WebSocket, WebSocketServer } from 'ws';
+import { AppConfig } from '../config/app-config.js';
+import { CloseCode } from '../common/close-codes.js';
+import { ErrorCode, httpStatusFor, StreamerError } from '../common/errors.js';
+
+/** A kind of WebSocket endpoint: which paths it owns and what to do with a connection. */
+export interface UpgradeRoute<P> {
+  /** Label for logs and connection counts (`push`, `pull`, `graphql`). */
+  kind: string;
+  /** The route's parameters when it owns `url`, else null. May throw a StreamerError (-> HTTP 4xx). */
+  match(url: URL, req: IncomingMessage): P | null;
+  /** The server that completes the handshake (its options: maxPayload, subprotocols, ...). */
+  server: WebSocketServer;
+  /** Called once the socket is open. */
+  connected(ws: WebSocket, req: IncomingMessage, params: P): void;
+}
+
+/**
+ * The one `upgrade` listener of the HTTP server: routes each WebSocket handshake by path, refuses
+ * unknown paths with 404 and invalid ones with 4xx before upgrading, enforces MAX_CONNECTIONS, and
+ * closes every socket with 1001 on shutdown.
+ */
+@Injectable()
+export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(UpgradeRouter.name);
+  private readonly routes: UpgradeRoute<unknown>[] = [];
+  private readonly sockets = new Map<WebSocket, string>();
+  private readonly counts = new Map<string, number>();
+  private server: Server | null = null;
+  private accepting = true;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    this.route(req, socket, head);
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  register<P>(route: UpgradeRoute<P>): void {
+    this.routes.push(route as UpgradeRoute<unknown>);
+  }
+
+  /** Open WebSocket connections by kind. */
+  connectionCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  onApplicationBootstrap(): void {
+    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.server.on('upgrade', this.onUpgrade);
+  }
+
+  /** Stops taking handshakes and closes every open socket with 1001, waiting (bounded) for them. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.accepting = false;
+    const closing = [...this.sockets.keys()].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(CloseCode.GoingAway, 'server shutting down');
+        }),
+    );
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+    await Promise.race([Promise.all(closing), timeout]);
+    for (const ws of this.sockets.keys()) ws.terminate();
+    this.server?.off('upgrade', this.onUpgrade);
+  }
+
+  private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return refuse(socket, 400, 'malformed request URL');
+    }
+    for (const route of this.routes) {
+      let params: unknown;
+      try {
+        params = route.match(url, req);
+      } catch (err) {
+        if (err instanceof StreamerError) return refuse(socket, httpStatusFor(err.code), err.message);
+        this.logger.error(`upgrade route ${route.kind} failed: ${(err as Error).stack}`);
+        return refuse(socket, 500, 'internal error');
+      }
+      if (params === null) continue;
+      if (!this.accepting) return refuse(socket, 503, 'server shutting down');
+      const max = this.config.MAX_CONNECTIONS;
+      if (max > 0 && this.sockets.size >= max) {
+        return refuse(socket, httpStatusFor(ErrorCode.Overloaded), `too many connections (max ${max})`);
+      }
+      route.server.handleUpgrade(req, socket, head, (ws) => {
+        this.track(ws, route.kind);
+        route.connected(ws, req, params);
+      });
+      return;
+    }
+    refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+  }
+
+  private track(ws: WebSocket, kind: string): void {
+    this.sockets.set(ws, kind);
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+    ws.once('close', () => {
+      this.sockets.delete(ws);
+      this.counts.set(kind, (this.counts.get(kind) ?? 1) - 1);
+    });
+  }
+}
+
+/** Answers a handshake with an HTTP error and a JSON body, then closes the socket. */
+function refuse(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: { code: status, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
