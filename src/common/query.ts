@@ -13,24 +13,42 @@ export function boolParam(query: QueryLike, name: string, fallback: boolean): bo
   if (value === null) return fallback;
   if (TRUE.has(value)) return true;
   if (FALSE.has(value)) return false;
-  throw badRequest(`query parameter ${name} must be a boolean (1/0, true/false), got ${JSON.stringify(value.slice(0, 32))}`);
+  throw badRequest(
+    `query parameter ${name} must be a boolean (1/0, true/false), got ${JSON.stringify(value.slice(0, 32))}`,
+  );
 }
 
-export function intParam(query: QueryLike, name: string, fallback: number, min: number, max: number): number {
+export function intParam(
+  query: QueryLike,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = query.get(name);
   if (value === null || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw badRequest(`query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`);
+    throw badRequest(
+      `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`,
+    );
   }
   return Number(value);
 }
 
-export function numberParam(query: QueryLike, name: string, fallback: number, min: number, max: number): number {
+export function numberParam(
+  query: QueryLike,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = query.get(name);
   if (value === null || value === '') return fallback;
   const n = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
-    throw badRequest(`query parameter ${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`);
+    throw badRequest(
+      `query parameter ${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`,
+    );
   }
   return n;
 }

@@ -89,7 +89,13 @@ export class DataGateway implements OnModuleInit {
           this.metrics.pulled,
         );
         const session = this.sessions.create(
-          { sids: p.sids, cursors: p.cursors, count: p.count, latest: p.latest, onDropped: this.metrics.dropped },
+          {
+            sids: p.sids,
+            cursors: p.cursors,
+            count: p.count,
+            latest: p.latest,
+            onDropped: this.metrics.dropped,
+          },
           sink,
         );
         sink.attach(session);

@@ -47,16 +47,21 @@ export class PushConnection {
     if (this.failed) return;
     try {
       if (!this.options.header) {
-        if (!isBinary) throw malformed('text frame where data belongs (header=0 takes binary frames only)');
+        if (!isBinary)
+          throw malformed('text frame where data belongs (header=0 takes binary frames only)');
         this.store([this.options.sids[0]], ['*'], [data]);
         return;
       }
       if (this.plan === null) {
-        if (isBinary) throw malformed('binary frame where a header belongs (send the JSON header first)');
+        if (isBinary)
+          throw malformed('binary frame where a header belongs (send the JSON header first)');
         this.plan = parsePushHeader(data.toString('utf8'), this.options.sids);
         return;
       }
-      if (!isBinary) throw malformed('text frame where data belongs (a header must be followed by its binary frame)');
+      if (!isBinary)
+        throw malformed(
+          'text frame where data belongs (a header must be followed by its binary frame)',
+        );
       const plan = this.plan;
       this.plan = null;
       checkFrameLength(plan, data.length);
@@ -90,9 +95,13 @@ export class PushConnection {
     if (this.options.ack) {
       this.acks = this.acks
         .then(() => Promise.all(appended))
-        .then((newIds) => {
-          if (!this.failed && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(newIds));
-        }, () => undefined);
+        .then(
+          (newIds) => {
+            if (!this.failed && this.ws.readyState === WebSocket.OPEN)
+              this.ws.send(JSON.stringify(newIds));
+          },
+          () => undefined,
+        );
     }
     if (!this.paused && this.pending >= this.options.maxPending) {
       this.paused = true;
@@ -111,7 +120,8 @@ export class PushConnection {
   private fail(err: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    const error = err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+    const error =
+      err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
     if (error.code === ErrorCode.Internal) this.logger.warn(`push failed: ${error.message}`);
     closeWithError(this.ws, error);
   }

@@ -19,12 +19,18 @@ export function reportLibraryCloses(ws: WebSocket, maxPayload: number): void {
   ws.close = (code?: number, reason?: string | Buffer) => {
     if (reason === undefined && ws.readyState === WebSocket.OPEN) {
       if (code === CloseCode.TooBig) {
-        const error = new StreamerError(ErrorCode.TooLarge, `frame over MAX_PAYLOAD_BYTES (${maxPayload} bytes)`);
+        const error = new StreamerError(
+          ErrorCode.TooLarge,
+          `frame over MAX_PAYLOAD_BYTES (${maxPayload} bytes)`,
+        );
         ws.send(errorFrame(error));
         return close(code, closeReason(error.message));
       }
       if (code === CloseCode.InvalidData || code === 1002) {
-        const error = new StreamerError(ErrorCode.MalformedData, 'malformed WebSocket frame (invalid UTF-8 or protocol error)');
+        const error = new StreamerError(
+          ErrorCode.MalformedData,
+          'malformed WebSocket frame (invalid UTF-8 or protocol error)',
+        );
         ws.send(errorFrame(error));
         return close(code, closeReason(error.message));
       }

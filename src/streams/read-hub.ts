@@ -279,7 +279,9 @@ class HubReader {
         try {
           listener.onEntries(sid, prevId, fresh);
         } catch (err) {
-          this.hub.log().error(`listener of ${JSON.stringify(sid)} failed: ${(err as Error).message}`);
+          this.hub
+            .log()
+            .error(`listener of ${JSON.stringify(sid)} failed: ${(err as Error).message}`);
         }
       }
     }

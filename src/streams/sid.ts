@@ -1,5 +1,6 @@
 import { badRequest } from '../common/errors.js';
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 export const MAX_SID_BYTES = 256;
 
@@ -31,10 +32,13 @@ export function parseSidList(segment: string, maxSids: number): string[] {
     try {
       sid = decodeURIComponent(part);
     } catch {
-      throw badRequest(`stream id is not valid percent-encoding: ${JSON.stringify(part.slice(0, 64))}`);
+      throw badRequest(
+        `stream id is not valid percent-encoding: ${JSON.stringify(part.slice(0, 64))}`,
+      );
     }
     assertSid(sid);
-    if (sids.includes(sid)) throw badRequest(`stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`);
+    if (sids.includes(sid))
+      throw badRequest(`stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`);
     sids.push(sid);
   }
   if (sids.length > maxSids) throw badRequest(`at most ${maxSids} stream ids per request`);

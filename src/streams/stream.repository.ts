@@ -72,7 +72,14 @@ export class StreamRepository {
 
   /** Up to `count` entries of `sid` strictly after `afterId`, oldest first. */
   async rangeAfter(sid: string, afterId: string, count: number): Promise<Entry[]> {
-    const reply = await this.command<RawEntry[]>(['XRANGE', sid, `(${afterId}`, '+', 'COUNT', String(count)]);
+    const reply = await this.command<RawEntry[]>([
+      'XRANGE',
+      sid,
+      `(${afterId}`,
+      '+',
+      'COUNT',
+      String(count),
+    ]);
     return reply.map(toEntry);
   }
 
@@ -87,7 +94,16 @@ export class StreamRepository {
     count: number,
     blockMs: number,
   ): Promise<StreamEntries[]> {
-    const args = ['XREAD', 'COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', ...sids, ...cursors];
+    const args = [
+      'XREAD',
+      'COUNT',
+      String(count),
+      'BLOCK',
+      String(blockMs),
+      'STREAMS',
+      ...sids,
+      ...cursors,
+    ];
     let reply: [Buffer, RawEntry[]][] | null;
     try {
       reply = await connection.sendCommand<[Buffer, RawEntry[]][] | null>(args, AS_BUFFERS);
@@ -95,7 +111,10 @@ export class StreamRepository {
       throw toStreamerError(err);
     }
     if (!reply) return [];
-    return reply.map(([name, entries]) => ({ sid: name.toString('utf8'), entries: entries.map(toEntry) }));
+    return reply.map(([name, entries]) => ({
+      sid: name.toString('utf8'),
+      entries: entries.map(toEntry),
+    }));
   }
 
   /** This connection's Redis client id (for `interrupt`). */
@@ -137,7 +156,9 @@ export class StreamRepository {
     );
     const metas = sids.map((sid) => this.getMeta(sid));
     const [infoReplies, metaReplies] = await Promise.all([Promise.all(infos), Promise.all(metas)]);
-    return sids.map((sid, i) => parseInfo(sid, infoReplies[i].reply, infoReplies[i].error, metaReplies[i]));
+    return sids.map((sid, i) =>
+      parseInfo(sid, infoReplies[i].reply, infoReplies[i].error, metaReplies[i]),
+    );
   }
 
   /** The stream's metadata object (`{}` when none or unreadable). */
@@ -186,7 +207,13 @@ export class StreamRepository {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.command<[string, string[]]>(['SCAN', cursor, ...filter, 'COUNT', '1000']);
+      const [next, batch] = await this.command<[string, string[]]>([
+        'SCAN',
+        cursor,
+        ...filter,
+        'COUNT',
+        '1000',
+      ]);
       keys.push(...batch);
       cursor = next;
     } while (cursor !== '0');

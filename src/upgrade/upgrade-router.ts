@@ -90,7 +90,8 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       try {
         params = route.match(url, req);
       } catch (err) {
-        if (err instanceof StreamerError) return refuse(socket, httpStatusFor(err.code), err.message);
+        if (err instanceof StreamerError)
+          return refuse(socket, httpStatusFor(err.code), err.message);
         this.logger.error(`upgrade route ${route.kind} failed: ${(err as Error).stack}`);
         return refuse(socket, 500, 'internal error');
       }
@@ -98,7 +99,11 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       if (!this.accepting) return refuse(socket, 503, 'server shutting down');
       const max = this.config.MAX_CONNECTIONS;
       if (max > 0 && this.sockets.size >= max) {
-        return refuse(socket, httpStatusFor(ErrorCode.Overloaded), `too many connections (max ${max})`);
+        return refuse(
+          socket,
+          httpStatusFor(ErrorCode.Overloaded),
+          `too many connections (max ${max})`,
+        );
       }
       route.server.handleUpgrade(req, socket, head, (ws) => {
         this.track(ws, route.kind);
@@ -129,4 +134,3 @@ function refuse(socket: Duplex, status: number, message: string): void {
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
-

@@ -17,7 +17,12 @@ export interface TestServer {
 /** Boots the real AppModule on a free port against the Redis at REDIS_URL (default localhost). */
 export async function startServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', ...overrides })],
+    imports: [
+      AppModule.forRoot({
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        ...overrides,
+      }),
+    ],
   }).compile();
   const app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
   await app.listen(0, '127.0.0.1');

@@ -8,7 +8,9 @@ function createTestRedisClient(url: string) {
 }
 
 /** A plain client for assertions (payloads come back as Buffers). */
-export async function connectRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<TestRedis> {
+export async function connectRedis(
+  url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+): Promise<TestRedis> {
   const client = createTestRedisClient(url);
   client.on('error', () => undefined);
   await client.connect();

@@ -56,7 +56,10 @@ export class TestSocket {
   async next(timeoutMs = 5000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     while (this.frames.length === 0) {
-      if (this.closeCode !== null) throw new Error(`socket closed (${this.closeCode} ${this.closeReason}) while waiting for a frame`);
+      if (this.closeCode !== null)
+        throw new Error(
+          `socket closed (${this.closeCode} ${this.closeReason}) while waiting for a frame`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no frame within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
@@ -82,7 +85,8 @@ export class TestSocket {
 
   async nextBinary(timeoutMs?: number): Promise<Buffer> {
     const frame = await this.next(timeoutMs);
-    if (!frame.isBinary) throw new Error(`expected a binary frame, got text ${frame.data.toString().slice(0, 200)}`);
+    if (!frame.isBinary)
+      throw new Error(`expected a binary frame, got text ${frame.data.toString().slice(0, 200)}`);
     return frame.data;
   }
 
@@ -103,11 +107,14 @@ export class TestSocket {
   }
 
   send(data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.ws.send(data, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.ws.send(data, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close();
   }
 
   private notify(): void {
@@ -124,7 +131,11 @@ function toBuffer(data: RawData): Buffer {
 }
 
 /** Polls `check` until it stops throwing / returns truthy, or fails after `timeoutMs`. */
-export async function expectEventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+export async function expectEventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
