@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
+import { MetaModule } from './meta/meta.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 import { UpgradeModule } from './upgrade/upgrade.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
         UpgradeModule,
         StreamsModule,
         DataGatewayModule,
+        MetaModule,
       ],
     };
   }

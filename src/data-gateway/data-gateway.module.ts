@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataGateway } from './data.gateway.js';
+import { DataHttpController } from './http/data-http.controller.js';
 import { StreamerMetrics } from './streamer-metrics.js';
 
 /** The data path: WebSocket push/pull (and the HTTP data endpoints). */
 @Module({
   imports: [StreamsModule],
+  controllers: [DataHttpController],
   providers: [DataGateway, StreamerMetrics],
   exports: [StreamerMetrics],
 })
