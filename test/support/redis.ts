@@ -21,3 +21,27 @@ export async function connectRedis(
 export function uniqueKey(label: string): string {
   return `test:${label}:${Date.now().toString(36)}:${randomBytes(4).toString('hex')}`;
 }
+
+const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
+
+/** Every entry of `sid` as Redis has it: id, field names, and the payload of field `d`. */
+export async function readEntries(
+  redis: TestRedis,
+  sid: string,
+): Promise<{ id: string; fields: string[]; data: Buffer }[]> {
+  const raw = (await redis.sendCommand(['XRANGE', sid, '-', '+'], AS_BUFFERS)) as unknown as [
+    Buffer,
+    Buffer[],
+  ][];
+  return raw.map(([id, fields]) => ({
+    id: id.toString(),
+    fields: fields.filter((_, i) => i % 2 === 0).map(String),
+    data: fields[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'd') + 1],
+  }));
+}
+
+/** One numeric field of XINFO STREAM (e.g. `entries-added`). */
+export async function xinfoNumber(redis: TestRedis, sid: string, field: string): Promise<number> {
+  const info = (await redis.sendCommand(['XINFO', 'STREAM', sid])) as unknown[];
+  return Number(info[info.findIndex((v) => String(v) === field) + 1]);
+}
