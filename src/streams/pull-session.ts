@@ -221,25 +221,34 @@ export class PullSession implements HubListener {
       (entries) => {
         lane.fetching = false;
         if (this.closed) return;
-        const pending = lane.pendingLive;
-        lane.pendingLive = null;
-        if (entries.length > 0) {
-          let bytes = 0;
-          for (const e of entries) bytes += e.data.length;
-          this.avgEntryBytes = this.avgEntryBytes * 0.5 + (bytes / entries.length) * 0.5;
+        try {
+          this.caughtUp(lane, entries, entries.length >= want);
+        } catch (err) {
+          this.fail(err);
         }
-        this.enqueue(lane, entries);
-        lane.behind = entries.length >= want || pending === null;
-        if (!lane.behind) {
-          for (const live of pending ?? []) this.takeLive(lane, live.prevId, live.entries);
-        }
-        this.pump();
       },
       (err: unknown) => {
         lane.fetching = false;
         this.fail(err);
       },
     );
+  }
+
+  /** Queues what a catch-up read returned, then the live batches that arrived meanwhile. */
+  private caughtUp(lane: Lane, entries: Entry[], full: boolean): void {
+    const pending = lane.pendingLive;
+    lane.pendingLive = null;
+    if (entries.length > 0) {
+      let bytes = 0;
+      for (const e of entries) bytes += e.data.length;
+      this.avgEntryBytes = this.avgEntryBytes * 0.5 + (bytes / entries.length) * 0.5;
+    }
+    this.enqueue(lane, entries);
+    lane.behind = full || pending === null;
+    if (!lane.behind) {
+      for (const live of pending ?? []) this.takeLive(lane, live.prevId, live.entries);
+    }
+    this.pump();
   }
 
   private takeQueued(): BatchEntry[] {

@@ -66,20 +66,17 @@ export class StreamRepository {
 
   /** The newest entry of `sid`, or null. */
   async latest(sid: string): Promise<Entry | null> {
-    const reply = await this.command<RawEntry[]>(['XREVRANGE', sid, '+', '-', 'COUNT', '1']);
+    const reply = await this.command<RawEntry[]>(
+      ['XREVRANGE', sid, '+', '-', 'COUNT', '1'],
+      AS_BUFFERS,
+    );
     return reply.length > 0 ? toEntry(reply[0]) : null;
   }
 
   /** Up to `count` entries of `sid` strictly after `afterId`, oldest first. */
   async rangeAfter(sid: string, afterId: string, count: number): Promise<Entry[]> {
-    const reply = await this.command<RawEntry[]>([
-      'XRANGE',
-      sid,
-      `(${afterId}`,
-      '+',
-      'COUNT',
-      String(count),
-    ]);
+    const args = ['XRANGE', sid, `(${afterId}`, '+', 'COUNT', String(count)];
+    const reply = await this.command<RawEntry[]>(args, AS_BUFFERS);
     return reply.map(toEntry);
   }
 
@@ -220,9 +217,9 @@ export class StreamRepository {
     return keys;
   }
 
-  private async command<T>(args: (string | Buffer)[]): Promise<T> {
+  private async command<T>(args: (string | Buffer)[], options?: typeof AS_BUFFERS): Promise<T> {
     try {
-      return await this.redis.sendCommand<T>(args);
+      return await this.redis.sendCommand<T>(args, options);
     } catch (err) {
       throw toStreamerError(err);
     }
