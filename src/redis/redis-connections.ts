@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createClient, RedisClientType } from 'redis';
 import { AppConfig } from '../config/app-config.js';
@@ -17,6 +18,8 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnections.name);
   private readonly open = new Set<RedisConnection>();
   private readonly url: string;
+  /** Tags this process's connections in CLIENT LIST (`redis-streamer:<kind>:<instance>`). */
+  readonly instance = randomBytes(4).toString('hex');
   private lastErrorLog = 0;
   private closing = false;
 
@@ -28,7 +31,7 @@ export class RedisConnections implements OnApplicationShutdown {
   create(name: string): RedisConnection {
     const client: RedisConnection = createClient({
       url: this.url,
-      name: `redis-streamer:${name}`,
+      name: `redis-streamer:${name}:${this.instance}`,
       disableOfflineQueue: true,
       pingInterval: 10_000,
       socket: {

@@ -135,13 +135,15 @@ export async function expectEventually<T>(
   check: () => T | Promise<T>,
   timeoutMs = 5000,
   intervalMs = 20,
-): Promise<T> {
+): Promise<Exclude<T, false | null | undefined>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== false && value !== undefined && value !== null) return value;
+      if (value !== false && value !== undefined && value !== null) {
+        return value as Exclude<T, false | null | undefined>;
+      }
       lastError = new Error('condition still false');
     } catch (err) {
       lastError = err;
