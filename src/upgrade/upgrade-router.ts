@@ -115,6 +115,9 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private track(ws: WebSocket, kind: string): void {
+    // Protocol errors (oversized frame, invalid UTF-8) are emitted as 'error' after ws has
+    // started the close; without a listener they would crash the process.
+    ws.on('error', (err: Error) => this.logger.debug(`${kind} socket error: ${err.message}`));
     this.sockets.set(ws, kind);
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
     ws.once('close', () => {
