@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -44,7 +45,7 @@ export class AppConfig {
   /** Most sids in one GraphQL call or one data URL. */
   @Transform(toInt) @IsInt() @Min(1) MAX_SIDS_PER_REQUEST = 1000;
   /** Apollo Sandbox landing page and introspection on `/graphql`. */
-  @Transform(toBool) GRAPHQL_SANDBOX = true;
+  @Transform(toBool) @IsBoolean() GRAPHQL_SANDBOX = true;
   /** Allowed CORS origins, comma separated; `*` allows any. */
   @IsString() CORS_ORIGINS = '*';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';

@@ -80,17 +80,18 @@ export class PullSession implements HubListener {
     private readonly sink: PullSink,
   ) {}
 
-  /** Resolves the start cursors against Redis and joins the live hub. */
+  /** Resolves the start cursors against Redis and joins the live hub. Never rejects: failures go to the sink. */
   async start(): Promise<void> {
-    const { sids, cursors, latest } = this.options;
-    let newest: (Entry | null)[];
     try {
-      newest = await Promise.all(sids.map((sid) => this.repository.latest(sid)));
+      const newest = await Promise.all(this.options.sids.map((sid) => this.repository.latest(sid)));
+      if (!this.closed) this.join(newest);
     } catch (err) {
       this.fail(err);
-      return;
     }
-    if (this.closed) return;
+  }
+
+  private join(newest: (Entry | null)[]): void {
+    const { sids, cursors, latest } = this.options;
     sids.forEach((sid, i) => {
       const last = newest[i];
       const lastId = last ? last.id : ZERO_ID;
