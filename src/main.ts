@@ -18,6 +18,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = new Logger('Bootstrap');
+  // Last line of defence: a stray rejected promise is a bug to log, not a reason to drop every
+  // connection of the service.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+  });
   if (!config.REDIS_URL) await ensureLocalRedis(logger);
   const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: false });
   configureApp(app);
