@@ -22,6 +22,8 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly instance = randomBytes(4).toString('hex');
   private lastErrorLog = 0;
   private closing = false;
+  /** Errors reported by any connection (refused connects, resets, ...), for the metrics endpoint. */
+  errorCount = 0;
 
   constructor(@Inject(AppConfig) config: AppConfig) {
     this.url = config.REDIS_URL ?? DEFAULT_REDIS_URL;
@@ -56,6 +58,11 @@ export class RedisConnections implements OnApplicationShutdown {
     }
   }
 
+  /** Resolves when `client` answers PING; rejects at once while it is offline (no offline queue). */
+  async ping(client: RedisConnection): Promise<void> {
+    await client.ping();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     const clients = [...this.open];
@@ -74,6 +81,7 @@ export class RedisConnections implements OnApplicationShutdown {
 
   private logError(name: string, err: Error): void {
     if (this.closing) return;
+    this.errorCount++;
     // Reconnect attempts fail many times a second while Redis is down: log at most once a second.
     const now = Date.now();
     if (now - this.lastErrorLog < 1000) return;

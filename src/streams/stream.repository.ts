@@ -40,6 +40,9 @@ export class StreamRepository {
     this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
   }
 
+  /** Called with each successful XADD's round trip in seconds (set by the metrics module). */
+  appendTimed: ((seconds: number) => void) | null = null;
+
   /** True while the command connection is up. */
   isReady(): boolean {
     return this.redis.isReady;
@@ -53,9 +56,11 @@ export class StreamRepository {
     const args: (string | Buffer)[] = this.maxlen
       ? ['XADD', sid, 'MAXLEN', '~', this.maxlen, id, DATA_FIELD, payload]
       : ['XADD', sid, id, DATA_FIELD, payload];
-    return this.redis.sendCommand<string>(args).catch((err: unknown) => {
-      throw toStreamerError(err);
-    });
+    const started = performance.now();
+    return this.redis.sendCommand<string>(args).then((newId) => {
+      this.appendTimed?.((performance.now() - started) / 1000);
+      return newId;
+    }, rethrowAsStreamerError);
   }
 
   /** The id of the newest entry of `sid` (`0-0` when the stream is empty or missing). */
@@ -225,6 +230,10 @@ export class StreamRepository {
     }
   }
 }
+
+const rethrowAsStreamerError = (err: unknown): never => {
+  throw toStreamerError(err);
+};
 
 /** Maps node-redis failures to coded errors: Redis error replies vs. an unreachable Redis. */
 export function toStreamerError(err: unknown): StreamerError {
