@@ -1,5 +1,35 @@
 import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { AppConfig } from '../config/app-config.js';
+import { StreamsModule } from '../streams/streams.module.js';
+import { DataResolver } from './data.resolver.js';
+import { DataSubscriptions } from './data-subscriptions.service.js';
+import { graphqlOptions } from './graphql-options.js';
+import { GraphQLWsGateway } from './graphql-ws.gateway.js';
+import { StreamMetaService } from './stream-meta.service.js';
+import { StreamerApolloDriver } from './streamer-apollo.driver.js';
+import { StreamsResolver } from './streams.resolver.js';
 
-/** GraphQL API: stream metadata, XINFO and live subscriptions. */
-@Module({})
+/**
+ * GraphQL API at /graphql: stream metadata and XINFO (queries, mutations over HTTP or
+ * WebSocket), live `data` subscriptions over graphql-ws, Apollo Sandbox in a browser.
+ */
+@Module({
+  imports: [
+    StreamsModule,
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: StreamerApolloDriver,
+      inject: [AppConfig],
+      useFactory: graphqlOptions,
+    }),
+  ],
+  providers: [
+    StreamMetaService,
+    DataSubscriptions,
+    StreamsResolver,
+    DataResolver,
+    GraphQLWsGateway,
+  ],
+})
 export class MetaModule {}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { badRequest } from '../common/errors.js';
+import { idMillis } from '../streams/entry-id.js';
+import { assertSid } from '../streams/sid.js';
+import { StreamRepository } from '../streams/stream.repository.js';
+import { Entry, StreamInfo } from '../streams/stream.types.js';
+import { StreamModel } from './models/stream.model.js';
+
+/**
+ * What the GraphQL queries and mutations do: validate input, call the repository, shape the
+ * answer. `XINFO STREAM` and metadata reads for many streams go out pipelined (one round trip).
+ */
+@Injectable()
+export class StreamMetaService {
+  constructor(
+    private readonly repository: StreamRepository,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /** Every stream key (SCAN … TYPE stream), plus metadata-only sids with `searchMeta`. Sorted. */
+  listSids(searchMeta: boolean): Promise<string[]> {
+    return this.repository.listSids(searchMeta);
+  }
+
+  /** The given streams in the given order, or every stream and metadata-only sid. */
+  async streams(sids: readonly string[] | null | undefined): Promise<StreamModel[]> {
+    const wanted =
+      sids == null
+        ? await this.repository.listSids(true)
+        : checkSids(sids, this.config.MAX_SIDS_PER_REQUEST);
+    const infos = await this.repository.info(wanted);
+    return infos.map(toStreamModel);
+  }
+
+  async stream(sid: string): Promise<StreamModel> {
+    const [info] = await this.repository.info([assertSid(sid)]);
+    return toStreamModel(info);
+  }
+
+  /** Replaces (or with `update`, shallow-merges into) the stream's metadata. */
+  async setMeta(sid: string, meta: unknown, update: boolean): Promise<boolean> {
+    assertSid(sid);
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+      throw badRequest(`meta must be a JSON object, got ${describe(meta)}`);
+    }
+    await this.repository.setMeta(sid, meta as Record<string, unknown>, update);
+    return true;
+  }
+
+  /** Removes the stream and its metadata; false when neither existed. */
+  deleteStream(sid: string): Promise<boolean> {
+    return this.repository.deleteStream(assertSid(sid));
+  }
+}
+
+/** Validates a list of sids from a GraphQL argument (each a valid sid, at most `max`). */
+export function checkSids(sids: readonly string[], max: number): string[] {
+  if (sids.length > max) {
+    throw badRequest(`at most ${max} stream ids per request, got ${sids.length}`);
+  }
+  return sids.map(assertSid);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
+function toStreamModel(info: StreamInfo): StreamModel {
+  const model = new StreamModel();
+  model.sid = info.sid;
+  model.error = info.error;
+  model.entriesAdded = info.entriesAdded;
+  model.length = info.length;
+  model.groups = info.groups;
+  model.radixTreeKeys = info.radixTreeKeys;
+  model.radixTreeNodes = info.radixTreeNodes;
+  model.lastGeneratedId = info.lastGeneratedId;
+  model.maxDeletedEntryId = info.maxDeletedEntryId;
+  model.recordedFirstEntryId = info.recordedFirstEntryId;
+  model.firstEntryId = info.firstEntry?.id ?? null;
+  model.firstEntryData = base64(info.firstEntry);
+  model.firstEntryMillis = info.firstEntry ? idMillis(info.firstEntry.id) : null;
+  model.lastEntryId = info.lastEntry?.id ?? null;
+  model.lastEntryData = base64(info.lastEntry);
+  model.lastEntryMillis = info.lastEntry ? idMillis(info.lastEntry.id) : null;
+  model.meta = info.meta;
+  return model;
+}
+
+function base64(entry: Entry | null): string | null {
+  return entry ? entry.data.toString('base64') : null;
+}
