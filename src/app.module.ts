@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
+import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 import { UpgradeModule } from './upgrade/upgrade.module.js';
@@ -20,6 +22,8 @@ export class AppModule {
         StreamsModule,
         DataGatewayModule,
         MetaModule,
+        HealthModule,
+        ObservabilityModule,
       ],
     };
   }

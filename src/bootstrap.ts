@@ -1,7 +1,12 @@
 import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from './config/app-config.js';
+import { applyHttpProtections } from './observability/http-protections.js';
 
 /** Settings shared by `main.ts` and the tests' application factory. */
 export function configureApp(app: INestApplication): INestApplication {
-  app.enableShutdownHooks();
+  // On SIGTERM/SIGINT: run the shutdown hooks, then exit 0 (instead of re-raising the signal).
+  app.enableShutdownHooks([], { useProcessExit: true });
+  applyHttpProtections(app as NestExpressApplication, app.get(AppConfig));
   return app;
 }

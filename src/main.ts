@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './bootstrap.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { exitAfterShutdownDeadline } from './observability/shutdown-deadline.js';
 import { ensureLocalRedis } from './redis/local-redis.js';
 
 async function main(): Promise<void> {
@@ -24,8 +26,10 @@ async function main(): Promise<void> {
     logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
   });
   if (!config.REDIS_URL) await ensureLocalRedis(logger);
-  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: false });
+  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   configureApp(app);
+  exitAfterShutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, app.get(PinoLogger));
   await app.listen(config.PORT, config.HOST);
   logger.log(`redis-streamer listening on http://${config.HOST}:${config.PORT}`);
 }
