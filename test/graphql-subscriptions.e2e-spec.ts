@@ -158,6 +158,27 @@ describe('GraphQL data subscription', () => {
     expect((await all.nextData()).data).toMatchObject({ sid: b, time: b3 });
   });
 
+  it('replays a long history through its bounded buffer without gaps, then goes live', async () => {
+    const sid = key('sub-long');
+    const total = 3000;
+    const written = await Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        redis.sendCommand(['XADD', sid, '*', 'd', `entry ${i}`]),
+      ),
+    );
+    const client = await connect();
+    const sub = client.subscribe<{ data: { time: string; utf8: string } }>(
+      `subscription { data(sids: ["${sid}"], lastEntryId: "0") { time utf8 } }`,
+    );
+    for (let i = 0; i < total; i++) {
+      const { data } = await sub.nextData();
+      expect(data).toEqual({ time: String(written[i]), utf8: `entry ${i}` });
+    }
+    await listeners(1);
+    const [live] = await push(sid, Buffer.from('live'));
+    expect((await sub.nextData()).data).toEqual({ time: live, utf8: 'live' });
+  });
+
   it('with latest, starts at the newest entry and skips what it was too slow for', async () => {
     const sid = key('sub-latest');
     await push(sid, Buffer.from('old'), Buffer.from('newest'));
