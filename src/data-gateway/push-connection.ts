@@ -21,9 +21,18 @@ export interface PushOptions {
  * batch is answered, in order, once all its entries are in Redis. When too many XADDs are in
  * flight the socket is paused, so a fast client cannot make the server buffer without bound.
  */
+/**
+ * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
+ * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue.
+ */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
+const TRACKED_BATCH_BYTES = 4096;
+
 export class PushConnection {
   private plan: PlannedEntry[] | null = null;
   private pending = 0;
+  private pendingBytes = 0;
   private paused = false;
   private failed = false;
   private acks: Promise<unknown> = Promise.resolve();
@@ -91,6 +100,15 @@ export class PushConnection {
       bytes += payloads[i].length;
     }
     this.pending += payloads.length;
+    if (bytes >= TRACKED_BATCH_BYTES) {
+      // Replies come back in order, so the batch's last entry settling frees the whole batch.
+      this.pendingBytes += bytes;
+      const done = () => {
+        this.pendingBytes -= bytes;
+        this.maybeResume();
+      };
+      appended[appended.length - 1].then(done, done);
+    }
     this.onPushed?.(payloads.length, bytes);
     if (this.options.ack) {
       this.acks = this.acks
@@ -103,7 +121,10 @@ export class PushConnection {
           () => undefined,
         );
     }
-    if (!this.paused && this.pending >= this.options.maxPending) {
+    if (
+      !this.paused &&
+      (this.pending >= this.options.maxPending || this.pendingBytes >= MAX_PENDING_BYTES)
+    ) {
       this.paused = true;
       this.ws.pause();
     }
@@ -111,7 +132,15 @@ export class PushConnection {
 
   private release(): void {
     this.pending--;
-    if (this.paused && this.pending <= this.options.maxPending >> 1) {
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (
+      this.paused &&
+      this.pending <= this.options.maxPending >> 1 &&
+      this.pendingBytes <= MAX_PENDING_BYTES >> 1
+    ) {
       this.paused = false;
       this.ws.resume();
     }
