@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from './config/app-config.js';
+import { setupOpenApi } from './data-gateway/http/openapi.js';
 import { applyHttpProtections } from './observability/http-protections.js';
 
 /** Settings shared by `main.ts` and the tests' application factory. */
@@ -8,5 +9,6 @@ export function configureApp(app: INestApplication): INestApplication {
   // On SIGTERM/SIGINT: run the shutdown hooks, then exit 0 (instead of re-raising the signal).
   app.enableShutdownHooks([], { useProcessExit: true });
   applyHttpProtections(app as NestExpressApplication, app.get(AppConfig));
+  setupOpenApi(app);
   return app;
 }
