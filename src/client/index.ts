@@ -1,0 +1,16 @@
+/**
+ * The redis-streamer client library: WebSocket push and pull, the HTTP data endpoints and a
+ * GraphQL helper. It has no dependency on the server's code (only `ws`), so other projects can
+ * copy or import it.
+ */
+export { DEFAULT_URL, httpBase, queryString, sidSegment, wsBase } from './urls.js';
+export { StreamerClientError } from './errors.js';
+export type { Payload, PulledEntry } from './frames.js';
+export { Pusher } from './pusher.js';
+export type { PusherOptions } from './pusher.js';
+export { Puller } from './puller.js';
+export type { PullerOptions, ReconnectEvent, ReconnectOptions } from './puller.js';
+export { getEntries, postEntries } from './http-data.js';
+export type { HttpEntry, HttpReadOptions, HttpReadResult } from './http-data.js';
+export { GraphQLClient, GraphQLRequestError, listStreams } from './graphql.js';
+export type { GraphQLErrorEntry, StreamSummary } from './graphql.js';

@@ -1,0 +1,344 @@
+import { RawData, WebSocket } from 'ws';
+import { FATAL_CLOSE_CODES, parseErrorBody, StreamerClientError } from './errors.js';
+import { BatchHeader, parseBatchHeader, PulledEntry, splitBatch } from './frames.js';
+import { getEntries } from './http-data.js';
+import { queryString, sidSegment, wsBase } from './urls.js';
+
+export interface ReconnectOptions {
+  /** First delay after a lost connection (ms, default 100); doubles up to `maxDelayMs`. */
+  minDelayMs?: number;
+  /** Longest delay between attempts (ms, default 5000). */
+  maxDelayMs?: number;
+  /** Consecutive failed attempts before giving up (default: never give up). */
+  maxAttempts?: number;
+}
+
+export interface ReconnectEvent {
+  /** 1 for the first retry after a connection was lost, counting up while attempts fail. */
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface PullerOptions {
+  /** Server base URL (default `http://localhost:8000`). */
+  url?: string;
+  /**
+   * Where to start: `$` (default) = entries newer than now, `0` = from the beginning, an entry id,
+   * or one of these per sid joined by `+`.
+   */
+  lastEntryId?: string;
+  /** Most entries per stream per batch (server default 1). */
+  count?: number;
+  /** Frame dropping: only the newest entry of each stream per batch. */
+  latest?: boolean;
+  /** At most this many batches a second (server-side pacing; 0 = unlimited). */
+  maxFps?: number;
+  /**
+   * Flow control: the server sends the next batch only once the consumer has taken every entry
+   * of the previous one. With `latest`, each batch is then the newest entry at the moment the
+   * consumer is ready, however slow it is (nothing stale piles up in between).
+   */
+  ack?: boolean;
+  /**
+   * Heartbeat interval the server uses when no data comes (ms, default 5000). A connection that
+   * stays silent for twice as long (plus a second) is considered dead and replaced.
+   */
+  block?: number;
+  /** Reconnect with backoff after a lost connection (default on); `false` to fail instead. */
+  reconnect?: ReconnectOptions | false;
+  /** Entries received but not yet consumed before the socket is paused (default 256). */
+  maxQueue?: number;
+  /** Called before every reconnect attempt. */
+  onReconnect?: (event: ReconnectEvent) => void;
+  /** Aborting ends the iteration (like `close()`). */
+  signal?: AbortSignal;
+}
+
+interface Outcome {
+  /** The connection opened (so the backoff starts over). */
+  opened: boolean;
+  reason: string;
+  /** Set when retrying cannot help (the server refused the request itself). */
+  fatal?: StreamerClientError;
+}
+
+/**
+ * Reads `ws://HOST/data/{sid}/pull` as an async iterator of `{ sid, id, data }` (SPEC "WebSocket
+ * pull"). When the connection is lost it reconnects with exponential backoff and resumes after
+ * the last entry it delivered to the consumer, so the consumer sees no gap and no duplicate. A
+ * `$` start is resolved to the stream's newest id first (`GET /data/{sid}`), so entries written
+ * while reconnecting are not skipped either (except, by design, with `latest`).
+ *
+ * ```ts
+ * for await (const { sid, id, data } of new Puller('counter', { lastEntryId: '0' })) { … }
+ * ```
+ */
+export class Puller implements AsyncIterableIterator<PulledEntry> {
+  readonly sids: readonly string[];
+  /** Connections lost and re-established (or attempted) so far. */
+  reconnects = 0;
+  private readonly cursors = new Map<string, string>();
+  private queue: PulledEntry[] = [];
+  private waiter: (() => void) | null = null;
+  private ws: WebSocket | null = null;
+  private paused = false;
+  /** With `ack`: a batch was received and not acknowledged yet. */
+  private needAck = false;
+  private started = false;
+  private stopped = false;
+  private error: StreamerClientError | null = null;
+  private readonly stop = new AbortController();
+
+  constructor(
+    sids: string | readonly string[],
+    private readonly options: PullerOptions = {},
+  ) {
+    this.sids = typeof sids === 'string' ? [sids] : [...sids];
+    sidSegment(this.sids); // refuses an empty list early
+    const given = (options.lastEntryId ?? '$').split(/[+ ]/);
+    if (given.length !== 1 && given.length !== this.sids.length) {
+      throw new StreamerClientError(
+        `lastEntryId has ${given.length} ids for ${this.sids.length} streams`,
+        'BAD_REQUEST',
+      );
+    }
+    this.sids.forEach((sid, i) => this.cursors.set(sid, given.length === 1 ? given[0] : given[i]));
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<PulledEntry>> {
+    if (!this.started) {
+      this.started = true;
+      void this.run();
+    }
+    for (;;) {
+      const entry = this.queue.shift();
+      if (entry) {
+        this.cursors.set(entry.sid, entry.id);
+        if (this.paused && this.queue.length <= this.maxQueue() >> 1) {
+          this.paused = false;
+          this.ws?.resume();
+        }
+        return { value: entry, done: false };
+      }
+      if (this.error) throw this.error;
+      if (this.stopped) return { value: undefined, done: true };
+      if (this.needAck) this.sendAck();
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  /** Called by `for await` on `break`: stops pulling. */
+  async return(): Promise<IteratorResult<PulledEntry>> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  /** `last_entry_id` that resumes right after the last entry delivered (one id per sid, `+`-joined). */
+  position(): string {
+    return this.sids.map((sid) => this.cursors.get(sid)).join('+');
+  }
+
+  /** Stops pulling; a pending `next()` ends the iteration. Idempotent. */
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stop.abort();
+    const ws = this.ws;
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) {
+      ws.close(1000, 'done');
+      // Do not wait for the server's close frame to let the process exit.
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }
+    this.wake();
+  }
+
+  private maxQueue(): number {
+    return this.options.maxQueue ?? 256;
+  }
+
+  private sendAck(): void {
+    this.needAck = false;
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send('ok');
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  private fail(error: StreamerClientError): void {
+    this.error = error;
+    this.stopped = true;
+    this.wake();
+  }
+
+  /** Connects, and reconnects with backoff, until closed or refused for good. */
+  private async run(): Promise<void> {
+    const reconnect = this.options.reconnect === false ? null : (this.options.reconnect ?? {});
+    let attempt = 0;
+    while (!this.stopped) {
+      const outcome = await this.connectOnce();
+      if (this.stopped) return;
+      if (outcome.fatal) return this.fail(outcome.fatal);
+      if (outcome.opened) attempt = 0;
+      attempt++;
+      if (!reconnect || attempt > (reconnect.maxAttempts ?? Infinity)) {
+        return this.fail(
+          new StreamerClientError(`pull connection lost: ${outcome.reason}`, 'CLOSED'),
+        );
+      }
+      const base = Math.min(
+        reconnect.maxDelayMs ?? 5000,
+        (reconnect.minDelayMs ?? 100) * 2 ** (attempt - 1),
+      );
+      const delayMs = Math.round(base * (0.5 + Math.random() * 0.5));
+      this.reconnects++;
+      this.options.onReconnect?.({ attempt, delayMs, reason: outcome.reason });
+      // Entries received but not consumed are dropped: the next connection resumes after the
+      // last one delivered, so they come again, in order.
+      this.queue = [];
+      this.paused = false;
+      this.needAck = false;
+      await sleep(delayMs, this.stop.signal);
+    }
+  }
+
+  /** Resolves `$` cursors to the newest ids, so a reconnect cannot skip entries. */
+  private async resolveNewCursors(): Promise<void> {
+    const pending = this.sids.filter((sid) => this.cursors.get(sid) === '$');
+    if (pending.length === 0 || this.options.latest) return;
+    const { lastEntryId } = await getEntries(pending, {
+      url: this.options.url,
+      lastEntryId: '$',
+      signal: this.stop.signal,
+    });
+    lastEntryId.split('+').forEach((id, i) => this.cursors.set(pending[i], id));
+  }
+
+  private async connectOnce(): Promise<Outcome> {
+    try {
+      await this.resolveNewCursors();
+    } catch (err) {
+      if (err instanceof StreamerClientError && err.status !== undefined && err.status < 500) {
+        return { opened: false, reason: err.message, fatal: err };
+      }
+      return { opened: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (this.stopped) return { opened: false, reason: 'closed' };
+    const o = this.options;
+    const url = `${wsBase(o.url)}/data/${sidSegment(this.sids)}/pull${queryString({
+      last_entry_id: this.position(),
+      count: o.count,
+      latest: o.latest,
+      max_fps: o.maxFps,
+      block: o.block,
+      ack: o.ack ? true : undefined,
+    })}`;
+    const idleMs = (o.block ?? 5000) > 0 ? (o.block ?? 5000) * 2 + 1000 : 0;
+    return new Promise<Outcome>((resolve) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+      this.ws = ws;
+      let opened = false;
+      let settled = false;
+      let header: BatchHeader | null = null;
+      let serverError: { code: string; message: string } | null = null;
+      let lastError = '';
+      let idle: NodeJS.Timeout | undefined;
+      const settle = (outcome: Outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        if (this.ws === ws) this.ws = null;
+        resolve(outcome);
+      };
+      const armIdle = () => {
+        if (idleMs === 0) return;
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          lastError = `no data or heartbeat for ${idleMs} ms`;
+          ws.terminate();
+        }, idleMs);
+      };
+      ws.on('open', () => {
+        opened = true;
+        armIdle();
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const body = parseErrorBody(text);
+          const error = new StreamerClientError(
+            `pull handshake refused: HTTP ${status}${body ? ` ${body.code}: ${body.message}` : ''}`,
+            body?.code ?? `HTTP_${status}`,
+            status,
+          );
+          const retry = status >= 500 || status === 408 || status === 429;
+          settle({ opened: false, reason: error.message, fatal: retry ? undefined : error });
+          ws.terminate();
+        });
+      });
+      ws.on('message', (data: RawData, isBinary: boolean) => {
+        armIdle();
+        const buf = data as Buffer;
+        if (!isBinary) {
+          try {
+            const parsed: unknown = JSON.parse(buf.toString('utf8'));
+            if (Array.isArray(parsed)) header = parseBatchHeader(parsed);
+            else serverError = parseErrorBody(buf.toString('utf8'));
+          } catch (err) {
+            lastError = `bad batch header: ${(err as Error).message}`;
+            ws.terminate();
+          }
+          return;
+        }
+        if (header === null) return;
+        const entries = splitBatch(header, buf);
+        header = null;
+        if (entries.length === 0) {
+          // A heartbeat: with ack the server waits for an answer to it as well.
+          if (o.ack) ws.send('ok');
+          return;
+        }
+        this.queue.push(...entries);
+        if (o.ack) this.needAck = true;
+        if (!this.paused && this.queue.length >= this.maxQueue()) {
+          this.paused = true;
+          ws.pause();
+        }
+        this.wake();
+      });
+      ws.on('error', (err: Error) => (lastError = err.message));
+      ws.on('close', (code: number, reason: Buffer) => {
+        const why = serverError
+          ? `${serverError.code}: ${serverError.message}`
+          : reason.toString() || lastError || `connection closed (${code})`;
+        const fatal = FATAL_CLOSE_CODES.has(code)
+          ? new StreamerClientError(why, serverError?.code ?? 'PROTOCOL', undefined, code)
+          : undefined;
+        settle({ opened, reason: `${why} [${code}]`, fatal });
+      });
+    });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
