@@ -20,6 +20,10 @@ export interface PlannedEntry {
  * later by `checkFrameLength`.
  */
 export function parsePushHeader(text: string, urlSids: readonly string[]): PlannedEntry[] {
+  if (urlSids.length === 1) {
+    const end = singleOffset(text);
+    if (end >= 0) return [{ sid: urlSids[0], id: '*', end }];
+  }
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -73,6 +77,25 @@ export function parsePushHeader(text: string, urlSids: readonly string[]): Plann
     plan[i] = { sid, id, end };
   }
   return plan;
+}
+
+/**
+ * The offset of a `[123]` header (the seed README's form, sent once per entry by most clients)
+ * without JSON.parse, or -1 for anything else (spaces, leading zeros, several items...), which
+ * then takes the general path and its error messages.
+ */
+function singleOffset(text: string): number {
+  const last = text.length - 1;
+  if (last < 2 || last > 16 || text.charCodeAt(0) !== 0x5b || text.charCodeAt(last) !== 0x5d)
+    return -1;
+  if (text.charCodeAt(1) === 0x30 && last > 2) return -1; // leading zero: not JSON
+  let n = 0;
+  for (let i = 1; i < last; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** The binary frame must end exactly where the header's last offset says. */

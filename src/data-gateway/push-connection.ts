@@ -58,7 +58,7 @@ export class PushConnection {
       if (!this.options.header) {
         if (!isBinary)
           throw malformed('text frame where data belongs (header=0 takes binary frames only)');
-        this.store([this.options.sids[0]], ['*'], [data]);
+        this.storeOne(this.options.sids[0], '*', data);
         return;
       }
       if (this.plan === null) {
@@ -74,6 +74,11 @@ export class PushConnection {
       const plan = this.plan;
       this.plan = null;
       checkFrameLength(plan, data.length);
+      if (plan.length === 1) {
+        // The common case (`[len]`): no per-batch arrays.
+        this.storeOne(plan[0].sid, plan[0].id, data);
+        return;
+      }
       const sids: string[] = new Array(plan.length);
       const ids: string[] = new Array(plan.length);
       const payloads: Buffer[] = new Array(plan.length);
@@ -90,6 +95,12 @@ export class PushConnection {
     }
   }
 
+  private storeOne(sid: string, id: string, payload: Buffer): void {
+    const appended = this.repository.append(sid, payload, id);
+    appended.then(this.settled, this.rejected);
+    this.accepted(appended, 1, payload.length, () => appended.then(asList));
+  }
+
   private store(sids: string[], ids: string[], payloads: Buffer[]): void {
     const appended: Promise<string>[] = new Array(payloads.length);
     let bytes = 0;
@@ -99,27 +110,37 @@ export class PushConnection {
       appended[i] = p;
       bytes += payloads[i].length;
     }
-    this.pending += payloads.length;
-    if (bytes >= TRACKED_BATCH_BYTES) {
+    this.accepted(appended[appended.length - 1], payloads.length, bytes, () =>
+      Promise.all(appended),
+    );
+  }
+
+  /** Bookkeeping for a batch handed to Redis: backpressure, metrics and (with `ack`) the answer. */
+  private accepted(
+    last: Promise<string> | undefined,
+    entries: number,
+    bytes: number,
+    newIds: () => Promise<string[]>,
+  ): void {
+    this.pending += entries;
+    if (last && bytes >= TRACKED_BATCH_BYTES) {
       // Replies come back in order, so the batch's last entry settling frees the whole batch.
       this.pendingBytes += bytes;
       const done = () => {
         this.pendingBytes -= bytes;
         this.maybeResume();
       };
-      appended[appended.length - 1].then(done, done);
+      last.then(done, done);
     }
-    this.onPushed?.(payloads.length, bytes);
+    this.onPushed?.(entries, bytes);
     if (this.options.ack) {
-      this.acks = this.acks
-        .then(() => Promise.all(appended))
-        .then(
-          (newIds) => {
-            if (!this.failed && this.ws.readyState === WebSocket.OPEN)
-              this.ws.send(JSON.stringify(newIds));
-          },
-          () => undefined,
-        );
+      this.acks = this.acks.then(newIds).then(
+        (newIds) => {
+          if (!this.failed && this.ws.readyState === WebSocket.OPEN)
+            this.ws.send(JSON.stringify(newIds));
+        },
+        () => undefined,
+      );
     }
     if (
       !this.paused &&
@@ -154,4 +175,8 @@ export class PushConnection {
     if (error.code === ErrorCode.Internal) this.logger.warn(`push failed: ${error.message}`);
     closeWithError(this.ws, error);
   }
+}
+
+function asList(id: string): string[] {
+  return [id];
 }
