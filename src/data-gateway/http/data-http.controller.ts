@@ -13,7 +13,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiQuery,
   ApiResponse,
   ApiTags,
@@ -44,7 +43,11 @@ export class DataHttpController {
       'single stream in the URL. Bodies and parts are bounded by MAX_PAYLOAD_BYTES (413 above).',
     requestBody: POST_REQUEST_BODY,
   })
-  @ApiParam({ name: 'sid', description: 'stream id (percent-encoded), `a+b`, or `*`' })
+  @ApiParam({
+    name: 'sid',
+    type: String,
+    description: 'stream id (percent-encoded), `a+b`, or `*`',
+  })
   @ApiOkResponse({
     description: 'the new entry ids, in the order of the entries',
     schema: { type: 'array', items: { type: 'string', example: '1700000000000-0' } },
@@ -82,7 +85,11 @@ export class DataHttpController {
       'The body holds the payloads back to back; `entry-offset` says where each starts. Pass ' +
       '`x-last-entry-id` as `last_entry_id` next time to continue without gap or duplicate.',
   })
-  @ApiParam({ name: 'sid', description: 'stream id (percent-encoded), or several joined by `+`' })
+  @ApiParam({
+    name: 'sid',
+    type: String,
+    description: 'stream id (percent-encoded), or several joined by `+`',
+  })
   @ApiQuery({
     name: 'last_entry_id',
     required: false,
@@ -109,10 +116,9 @@ export class DataHttpController {
     description: 'ms to wait for an entry when none is there yet (0 = answer at once)',
     schema: { type: 'integer', default: 0, minimum: 0, maximum: MAX_BLOCK_MS },
   })
-  @ApiProduces('application/octet-stream')
   @ApiOkResponse({
     description: 'the payloads back to back (empty when nothing newer came)',
-    schema: { type: 'string', format: 'binary' },
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
     headers: {
       'entry-offset': {
         description: 'JSON `[[sid, entry_id, start_offset], …]` (non-ASCII escaped as \\uXXXX)',
