@@ -35,7 +35,7 @@ function form(...parts: { data: string | Buffer; filename?: string; name?: strin
   return body;
 }
 
-async function post(segment: string, body: BodyInit, headers?: Record<string, string>) {
+async function post(segment: string, body: RequestInit['body'], headers?: Record<string, string>) {
   const res = await fetch(url(segment), { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as unknown };
 }
@@ -235,7 +235,7 @@ describe('POST /data/{sid}', () => {
         method: 'POST',
         body: Readable.toWeb(
           Readable.from([big.subarray(0, 40000), big.subarray(40000)]),
-        ) as BodyInit,
+        ) as RequestInit['body'],
         headers: { 'content-type': 'application/octet-stream' },
         duplex: 'half',
       } as RequestInit);
