@@ -26,7 +26,8 @@ export function parseErrorBody(text: string): { code: string; message: string } 
     const error = parsed?.error;
     if (error && typeof error === 'object') {
       return {
-        code: typeof error.code === 'string' ? error.code : String(error.code ?? 'ERROR'),
+        // Handshake refusals carry the HTTP status as their code.
+        code: typeof error.code === 'string' ? error.code : `HTTP_${String(error.code ?? 'ERROR')}`,
         message: typeof error.message === 'string' ? error.message : text,
       };
     }
@@ -41,7 +42,7 @@ export async function httpError(res: Response, what: string): Promise<StreamerCl
   const text = await res.text().catch(() => '');
   const body = parseErrorBody(text);
   return new StreamerClientError(
-    `${what}: HTTP ${res.status}${body ? ` ${body.code}: ${body.message}` : text ? ` ${text.slice(0, 200)}` : ''}`,
+    `${what}: HTTP ${res.status}${body ? `: ${body.message}` : text ? ` ${text.slice(0, 200)}` : ''}`,
     body?.code ?? `HTTP_${res.status}`,
     res.status,
   );

@@ -277,7 +277,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
           const status = res.statusCode ?? 0;
           const body = parseErrorBody(text);
           const error = new StreamerClientError(
-            `pull handshake refused: HTTP ${status}${body ? ` ${body.code}: ${body.message}` : ''}`,
+            `pull handshake refused: HTTP ${status}${body ? `: ${body.message}` : ''}`,
             body?.code ?? `HTTP_${status}`,
             status,
           );

@@ -70,7 +70,10 @@ export class Pusher {
     const url = `${wsBase(options.url)}/data/${sidSegment(list)}/push${queryString({ ack: options.ack ? true : undefined })}`;
     const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
     return new Promise((resolve, reject) => {
+      let settled = false;
       const fail = (error: StreamerClientError) => {
+        if (settled) return;
+        settled = true;
         ws.removeAllListeners('open');
         reject(error);
       };
@@ -82,15 +85,15 @@ export class Pusher {
           const body = parseErrorBody(text);
           fail(
             new StreamerClientError(
-              `push handshake refused: HTTP ${res.statusCode}${body ? ` ${body.code}: ${body.message}` : ''}`,
+              `push handshake refused: HTTP ${res.statusCode}${body ? `: ${body.message}` : ''}`,
               body?.code ?? `HTTP_${res.statusCode}`,
               res.statusCode,
             ),
           );
+          ws.terminate();
         });
-        ws.terminate();
       });
-      ws.once('error', (err: Error) =>
+      ws.on('error', (err: Error) =>
         fail(new StreamerClientError(`cannot connect to ${url}: ${err.message}`, 'CONNECT_FAILED')),
       );
     });
