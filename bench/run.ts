@@ -1,0 +1,307 @@
+/**
+ * `npm run bench [-- options]`: the gateway next to plain node-redis, same workloads, same run.
+ *
+ *   --quick              smoke run (a few hundred messages per workload; targets not enforced)
+ *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k;
+ *                        b = latency, c = fan-out, d = stalled reader)
+ *   --url ws://h:p       target a running server instead of starting dist/main.js
+ *   --redis-url URL      Redis for the started server and the direct runs
+ *                        (default $REDIS_URL or redis://127.0.0.1:6379)
+ *   --maxlen N           STREAM_MAXLEN of the started server and the direct XADDs (default 1000)
+ *   --server-args="..."  node flags for the started server (note the =), e.g.
+ *                        "--cpu-prof --cpu-prof-dir=/tmp/prof" (also $BENCH_SERVER_ARGS)
+ *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
+ *
+ * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  connectRedis,
+  dropRedis,
+  ProcSampler,
+  redisClientsNamed,
+  serverRedisConnections,
+  ServerHandle,
+  spawnServer,
+  waitServerReady,
+} from './lib.js';
+import {
+  BenchContext,
+  fanout,
+  latency,
+  pushThroughput,
+  Row,
+  stalled,
+  WorkloadResult,
+} from './workloads.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Compiled to dist-bench/bench/run.js; the project root is two levels up.
+const root = join(here, '..', '..');
+
+/** Per workload: messages in a full run and in a smoke run. */
+const COUNTS = {
+  push100: { full: 200_000, quick: 300 },
+  push256k: { full: 2_000, quick: 50 },
+  latency: { full: 5_000, quick: 300 },
+  fanout: { full: 5_000, quick: 200 },
+  stalled: { full: 800, quick: 100 },
+};
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      'redis-url': { type: 'string' },
+      maxlen: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      'server-args': { type: 'string' },
+    },
+    strict: true,
+  });
+  const only = new Set(
+    (values.only ?? 'a,b,c,d')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  const known = ['a', 'b', 'c', 'd', 'a1', 'a8', 'a256k'];
+  for (const w of only)
+    if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
+  const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
+    .split(/\s+/)
+    .filter(Boolean);
+  return {
+    url: values.url?.replace(/^http/, 'ws').replace(/\/$/, ''),
+    redisUrl: values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    maxlen: Number(values.maxlen ?? process.env.STREAM_MAXLEN ?? 1000),
+    quick: values.quick ?? false,
+    only,
+    json: values.json,
+    serverArgs,
+  };
+}
+
+function fmt(v: number | null, digits = 0): string {
+  if (v === null || !Number.isFinite(v)) return 'n/a';
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(digits);
+}
+
+function fmtMetric(row: Row, v: number | null): string {
+  const ms = row.metric.includes('(ms)');
+  return fmt(v, ms ? 2 : row.metric.includes('(%)') || row.metric.includes('(MB)') ? 1 : 0);
+}
+
+function table(rows: Row[], quick: boolean): string {
+  const head = [
+    'workload',
+    'metric',
+    'gateway',
+    'direct',
+    'gw/direct',
+    'target',
+    'result',
+    'srv CPU%',
+    'srv RSS MB',
+    'note',
+  ];
+  let lastWorkload = '';
+  const body = rows.map((r) => {
+    const first = r.workload !== lastWorkload;
+    lastWorkload = r.workload;
+    const result = r.pass === null ? (r.target ? 'n/a' : '') : r.pass ? 'pass' : 'FAIL';
+    return [
+      r.workload,
+      r.metric,
+      fmtMetric(r, r.gateway),
+      fmtMetric(r, r.direct),
+      r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}x`,
+      r.target,
+      quick && result === 'FAIL' ? 'fail*' : result,
+      first && r.server ? fmt(r.server.cpuPercent) : '',
+      first && r.server ? fmt(r.server.rssPeakMB) : '',
+      r.note ?? '',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const right = new Set([2, 3, 4, 7, 8]);
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(head), sep, ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const opts = parse();
+  const started = new Date();
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const run = `${stamp}-${randomBytes(3).toString('hex')}`;
+  const redisPort = Number(new URL(opts.redisUrl).port || 6379);
+  const keys = new Set<string>();
+  const key = (label: string) => {
+    const k = `bench:${run}:${label}`;
+    keys.add(k);
+    return k;
+  };
+
+  const redis = await connectRedis(opts.redisUrl, 'bench-control');
+  let server: ServerHandle | null = null;
+  const serverLog = join(tmpdir(), `redis-streamer-bench-${run}.log`);
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  /** 1-minute load average when each workload started: other work on the machine skews results. */
+  const loads: Record<string, number> = {};
+  const loadAtStart = loadavg()[0];
+  let sampler = new ProcSampler(null);
+  try {
+    if (opts.url) {
+      server = { url: opts.url, pid: null, stop: async () => undefined };
+    } else {
+      server = await spawnServer({
+        // BENCH_SERVER_MAIN: another build of the server, for before/after comparisons.
+        mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
+        nodeArgs: opts.serverArgs,
+        redisUrl: opts.redisUrl,
+        maxlen: opts.maxlen,
+        logPath: serverLog,
+        exitHook: join(here, 'exit-hook.js'),
+      });
+    }
+    await waitServerReady(server.url, key('ready'), 20_000);
+    sampler = new ProcSampler(server.pid);
+    sampler.start();
+    const pid = server.pid;
+    const ctx: BenchContext = {
+      url: server.url,
+      redisUrl: opts.redisUrl,
+      redis,
+      maxlen: opts.maxlen,
+      quick: opts.quick,
+      sampler,
+      key,
+      redisConnections: async () =>
+        pid !== null
+          ? serverRedisConnections(pid, redisPort)
+          : redisClientsNamed(redis, 'redis-streamer:'),
+    };
+    const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const steps: [string, string, () => Promise<WorkloadResult>][] = [
+      ['a', 'a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
+      ['a', 'a8', () => pushThroughput(ctx, '100B-8', 100, 8, n('push100'), 60_000, 0.5)],
+      [
+        'a',
+        'a256k',
+        () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8),
+      ],
+      ['b', 'b', () => latency(ctx, n('latency'))],
+      ['c', 'c', () => fanout(ctx, n('fanout'))],
+      ['d', 'd', () => stalled(ctx, n('stalled'))],
+    ];
+    for (const [letter, name, step] of steps) {
+      if (!opts.only.has(letter) && !opts.only.has(name)) continue;
+      gc?.();
+      process.stderr.write(`running ${name} ... (load average ${loadavg()[0].toFixed(2)})\n`);
+      loads[name] = loadavg()[0];
+      try {
+        const result = await step();
+        rows.push(...result.rows);
+        details[name] = result.detail;
+      } catch (err) {
+        errors[name] = (err as Error).stack ?? String(err);
+        rows.push({
+          workload: name,
+          metric: 'error',
+          gateway: null,
+          direct: null,
+          ratio: null,
+          target: '',
+          pass: false,
+          note: (err as Error).message,
+        });
+      }
+    }
+    if (server.pid !== null) {
+      rows.push({
+        workload: 'all',
+        metric: 'server peak RSS over the run (MB)',
+        gateway: sampler.peakMB,
+        direct: null,
+        ratio: null,
+        target: '<= 150 MB',
+        pass: sampler.peakMB <= 150,
+      });
+    }
+  } finally {
+    sampler.stop();
+    await server?.stop();
+    for (const k of keys) await redis.sendCommand(['DEL', k]).catch(() => undefined);
+    dropRedis(redis);
+  }
+
+  const text = table(rows, opts.quick);
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  console.log(
+    `\nredis-streamer bench (${opts.quick ? 'smoke run: targets reported, not enforced' : 'full run'})` +
+      `, ${cpus().length} cores (${cpuModel}), load generator in this one process on the same cores`,
+  );
+  console.log(
+    `machine load average (1 min): ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end` +
+      ' (above ~1 means other processes competed for the two cores)',
+  );
+  console.log(
+    'gw/direct = gateway / direct for every row: throughput wants >= target, latency <= target.',
+  );
+  console.log(text);
+  const clientCpu = rows
+    .filter((r) => r.server)
+    .map((r) => `${r.workload}: ${fmt(r.server?.clientCpuPercent ?? null)}%`);
+  console.log(`load generator CPU (gateway phases): ${[...new Set(clientCpu)].join(', ')}`);
+  if (Object.keys(errors).length) console.log('errors:', errors);
+
+  const jsonPath = opts.json ?? join(root, 'bench', 'results', `${stamp}.json`);
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(
+    jsonPath,
+    JSON.stringify(
+      {
+        run,
+        startedAt: started.toISOString(),
+        mode: opts.quick ? 'quick' : 'full',
+        target: opts.url ?? 'spawned dist/main.js',
+        serverArgs: opts.serverArgs,
+        redisUrl: opts.redisUrl,
+        maxlen: opts.maxlen,
+        loadAverageAtWorkloadStart: loads,
+        machine: { cores: cpus().length, cpu: cpuModel, loadavg: loadavg(), node: process.version },
+        rows,
+        details,
+        errors,
+        serverPeakRssMB: server?.pid ? sampler.peakMB : null,
+        rssSamples: sampler.samples,
+        serverLog: opts.url ? null : serverLog,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`results: ${jsonPath}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,609 @@
+/**
+ * The workloads of issue 6. Each runs against the gateway and, where it makes sense, the same
+ * workload straight against Redis with node-redis, in the same run, and returns table rows plus
+ * a detailed record for the JSON output.
+ */
+import { performance } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+import {
+  BINARY,
+  closeWs,
+  connectRedis,
+  dropRedis,
+  openWs,
+  paced,
+  PacedResult,
+  percentiles,
+  Percentiles,
+  ProcSampler,
+  RawPuller,
+  Receiver,
+  Redis,
+  ResourceWindow,
+  sleep,
+  stamped,
+  TEXT,
+  waitDrain,
+  waitLanded,
+  AS_BUFFERS,
+} from './lib.js';
+
+export interface BenchContext {
+  url: string;
+  redisUrl: string;
+  /** Control connection (XINFO, DEL). */
+  redis: Redis;
+  maxlen: number;
+  quick: boolean;
+  sampler: ProcSampler;
+  /** A fresh stream key of this run (deleted at the end). */
+  key(label: string): string;
+  /** The server's connections to Redis now (null when unknown). */
+  redisConnections(): Promise<number | null>;
+}
+
+/** One line of the result table. `ratio` is always gateway / direct. */
+export interface Row {
+  workload: string;
+  metric: string;
+  gateway: number | null;
+  direct: number | null;
+  ratio: number | null;
+  target: string;
+  pass: boolean | null;
+  note?: string;
+  /** Server resources over the gateway half of the workload. */
+  server?: ResourceWindow;
+}
+
+export interface WorkloadResult {
+  rows: Row[];
+  detail: Record<string, unknown>;
+}
+
+const enc = encodeURIComponent;
+
+function ratio(gw: number | null, direct: number | null): number | null {
+  return gw !== null && direct !== null && direct > 0 ? gw / direct : null;
+}
+
+function atLeast(r: number | null, min: number): boolean | null {
+  return r === null ? null : r >= min;
+}
+
+function atMost(v: number | null, max: number): boolean | null {
+  return v === null ? null : v <= max;
+}
+
+function split(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+async function waitUntil(cond: () => boolean, deadline: number): Promise<boolean> {
+  while (!cond()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+function xaddArgs(key: string, maxlen: number, payload: Buffer): (string | Buffer)[] {
+  return maxlen > 0
+    ? ['XADD', key, 'MAXLEN', '~', String(maxlen), '*', 'd', payload]
+    : ['XADD', key, '*', 'd', payload];
+}
+
+// ---------------------------------------------------------------------------------------------
+// a. push throughput
+
+/** Pipelined push over one socket: header `[len]` + binary frame, as fast as the socket drains. */
+async function pushBulk(
+  ws: WebSocket,
+  header: Buffer,
+  payload: Buffer,
+  n: number,
+  deadline: number,
+): Promise<number> {
+  const highWater = Math.max(1024 * 1024, 4 * payload.length);
+  let sent = 0;
+  while (sent < n && ws.readyState === WebSocket.OPEN && Date.now() < deadline) {
+    while (sent < n && ws.bufferedAmount < highWater) {
+      ws.send(header, TEXT);
+      ws.send(payload, BINARY);
+      sent++;
+    }
+    if (sent < n) await waitDrain(ws, 100);
+  }
+  return sent;
+}
+
+/** Pipelined XADDs in batches of promises. */
+async function xaddBulk(
+  redis: Redis,
+  key: string,
+  maxlen: number,
+  payload: Buffer,
+  n: number,
+  batch: number,
+  deadline: number,
+): Promise<number> {
+  let sent = 0;
+  while (sent < n && Date.now() < deadline) {
+    const m = Math.min(batch, n - sent);
+    const pending: Promise<unknown>[] = new Array(m);
+    for (let j = 0; j < m; j++) pending[j] = redis.sendCommand(xaddArgs(key, maxlen, payload));
+    await Promise.all(pending);
+    sent += m;
+  }
+  return sent;
+}
+
+interface ThroughputSide {
+  sent: number;
+  landed: number;
+  seconds: number;
+  perSecond: number | null;
+  mbPerSecond: number | null;
+  completed: boolean;
+  server?: ResourceWindow;
+}
+
+export async function pushThroughput(
+  ctx: BenchContext,
+  name: string,
+  size: number,
+  conns: number,
+  count: number,
+  budgetMs: number,
+  minRatio: number,
+): Promise<WorkloadResult> {
+  const payload = Buffer.alloc(size, 0x61);
+  const header = Buffer.from(JSON.stringify([size]));
+  const parts = split(count, conns);
+
+  const measure = async (
+    key: string,
+    run: (deadline: number) => Promise<number>,
+    window?: () => ResourceWindow,
+  ): Promise<ThroughputSide> => {
+    const deadline = Date.now() + budgetMs;
+    const t0 = performance.now();
+    const sent = await run(deadline);
+    const landed = await waitLanded(ctx.redis, key, sent, deadline);
+    const t1 = landed.at ?? performance.now();
+    const seconds = (t1 - t0) / 1000;
+    const perSecond = landed.added / seconds;
+    return {
+      sent,
+      landed: landed.added,
+      seconds,
+      perSecond,
+      mbPerSecond: (perSecond * size) / 1e6,
+      completed: landed.at !== null && sent === count,
+      server: window?.(),
+    };
+  };
+
+  // Gateway
+  const gwKey = ctx.key(`${name}:gw`);
+  const sockets = await Promise.all(parts.map(() => openWs(`${ctx.url}/data/${enc(gwKey)}/push`)));
+  const window = ctx.sampler.window();
+  const gw = await measure(
+    gwKey,
+    async (deadline) =>
+      (
+        await Promise.all(sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)))
+      ).reduce((a, b) => a + b, 0),
+    window,
+  );
+  await Promise.all(sockets.map(closeWs));
+  await ctx.redis.sendCommand(['DEL', gwKey]);
+
+  // Direct
+  const dKey = ctx.key(`${name}:direct`);
+  const clients = await Promise.all(
+    parts.map((_, i) => connectRedis(ctx.redisUrl, `bench-direct-push-${i}`)),
+  );
+  const batch = size >= 64 * 1024 ? 16 : 1024;
+  const direct = await measure(dKey, async (deadline) =>
+    (
+      await Promise.all(
+        clients.map((c, i) => xaddBulk(c, dKey, ctx.maxlen, payload, parts[i], batch, deadline)),
+      )
+    ).reduce((a, b) => a + b, 0),
+  );
+  clients.forEach(dropRedis);
+  await ctx.redis.sendCommand(['DEL', dKey]);
+
+  const r = ratio(gw.perSecond, direct.perSecond);
+  const sizeLabel = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+  const cpuPerEntry =
+    gw.server?.cpuSeconds != null && gw.landed > 0
+      ? (gw.server.cpuSeconds * 1e6) / gw.landed
+      : null;
+  const note = [
+    cpuPerEntry !== null ? `server ${cpuPerEntry.toFixed(1)} CPU-us/entry` : '',
+    !gw.completed ? `gateway incomplete: ${gw.landed}/${count} landed` : '',
+    !direct.completed ? `direct incomplete: ${direct.landed}/${count}` : '',
+    size >= 1024
+      ? `MB/s gw ${gw.mbPerSecond?.toFixed(0)} direct ${direct.mbPerSecond?.toFixed(0)}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    rows: [
+      {
+        workload: `a ${name}`,
+        metric: `push ${sizeLabel} x${conns} conn (entries/s)`,
+        gateway: gw.perSecond,
+        direct: direct.perSecond,
+        ratio: r,
+        target: `>= ${minRatio}x`,
+        pass: gw.completed ? atLeast(r, minRatio) : false,
+        note: note || undefined,
+        server: gw.server,
+      },
+    ],
+    detail: { size, conns, count, gateway: gw, direct },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// b/c/d. paced publishers and pullers
+
+interface GatewayPubSub {
+  publish: PacedResult;
+  receivers: Receiver[];
+  latency: Percentiles;
+  delivered: number;
+  expected: number;
+  outOfOrder: number;
+  server: ResourceWindow;
+  redisConnections?: { onePuller: number | null; allPullers: number | null; peak: number | null };
+}
+
+interface DirectPubSub {
+  publish: PacedResult;
+  receivers: Receiver[];
+  latency: Percentiles;
+  delivered: number;
+  expected: number;
+  outOfOrder: number;
+  errors: number;
+}
+
+interface PubSubSpec {
+  size: number;
+  rate: number;
+  count: number;
+  pullers: number;
+  budgetMs: number;
+}
+
+/** One pusher, `pullers` WebSocket pullers from the start of a fresh stream. */
+async function gatewayPubSub(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+  countConnections: boolean,
+): Promise<GatewayPubSub> {
+  const deadline = Date.now() + spec.budgetMs;
+  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  const pullUrl = `${ctx.url}/data/${enc(key)}/pull?last_entry_id=0`;
+  const pullers: RawPuller[] = [];
+  const connectPuller = async (rx: Receiver) => {
+    const puller = new RawPuller((stamp) => rx.take(stamp));
+    await puller.connect(pullUrl);
+    pullers.push(puller);
+  };
+  let conns: GatewayPubSub['redisConnections'];
+  if (countConnections) {
+    await connectPuller(receivers[0]);
+    await sleep(300); // let the session join the hub (its reader connects lazily)
+    const onePuller = await ctx.redisConnections();
+    await Promise.all(receivers.slice(1).map(connectPuller));
+    await sleep(300);
+    const allPullers = await ctx.redisConnections();
+    conns = { onePuller, allPullers, peak: allPullers };
+  } else {
+    await Promise.all(receivers.map(connectPuller));
+  }
+  const pusher = await openWs(`${ctx.url}/data/${enc(key)}/push`);
+  const header = Buffer.from(JSON.stringify([Math.max(spec.size, 12)]));
+  const highWater = Math.max(1024 * 1024, 8 * spec.size);
+  const window = ctx.sampler.window();
+  let peakTimer: NodeJS.Timeout | null = null;
+  if (conns) {
+    const c = conns;
+    peakTimer = setInterval(() => {
+      void ctx.redisConnections().then((n) => {
+        if (n !== null && (c.peak === null || n > c.peak)) c.peak = n;
+      });
+    }, 500);
+  }
+  const publish = await paced(
+    spec.rate,
+    spec.count,
+    deadline,
+    (i) => {
+      pusher.send(header, TEXT);
+      pusher.send(stamped(spec.size, i), BINARY);
+    },
+    () => pusher.bufferedAmount >= highWater,
+  );
+  await waitUntil(
+    () => receivers.every((r) => r.received >= publish.sent),
+    Math.min(deadline, Date.now() + 10_000),
+  );
+  if (peakTimer) clearInterval(peakTimer);
+  const server = window();
+  await Promise.all([...pullers.map((p) => p.close()), closeWs(pusher)]);
+  return {
+    publish,
+    receivers,
+    ...summarize(receivers, publish.sent),
+    server,
+    redisConnections: conns,
+  };
+}
+
+/** The same with node-redis: XADD on one connection, one XREAD BLOCK loop per reader connection. */
+async function directPubSub(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+): Promise<DirectPubSub> {
+  const deadline = Date.now() + spec.budgetMs;
+  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  const readers = await Promise.all(
+    receivers.map((_, i) => connectRedis(ctx.redisUrl, `bench-direct-reader-${i}`)),
+  );
+  const pub = await connectRedis(ctx.redisUrl, 'bench-direct-pub');
+  let stop = false;
+  let errors = 0;
+  const loops = readers.map(async (client, i) => {
+    let last = '0-0';
+    while (!stop && Date.now() < deadline) {
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        reply = await client.sendCommand<[Buffer, [Buffer, Buffer[]][]][] | null>(
+          ['XREAD', 'COUNT', '128', 'BLOCK', '200', 'STREAMS', key, last],
+          AS_BUFFERS,
+        );
+      } catch {
+        if (!stop) errors++;
+        return;
+      }
+      if (!reply) continue;
+      for (const [, entries] of reply) {
+        for (const [id, fields] of entries) {
+          last = id.toString('latin1');
+          receivers[i].take(fields[1]);
+        }
+      }
+    }
+  });
+  const publish = await paced(
+    spec.rate,
+    spec.count,
+    deadline,
+    (i) => {
+      pub.sendCommand(xaddArgs(key, ctx.maxlen, stamped(spec.size, i))).catch(() => errors++);
+    },
+    () => false,
+  );
+  await waitUntil(
+    () => receivers.every((r) => r.received >= publish.sent),
+    Math.min(deadline, Date.now() + 10_000),
+  );
+  stop = true;
+  await Promise.race([Promise.all(loops), sleep(1000)]);
+  [...readers, pub].forEach(dropRedis);
+  return { publish, receivers, ...summarize(receivers, publish.sent), errors };
+}
+
+function summarize(receivers: Receiver[], sent: number) {
+  const delivered = receivers.reduce((s, r) => s + r.received, 0);
+  return {
+    latency: percentiles(receivers.map((r) => r.latencies())),
+    delivered,
+    expected: sent * receivers.length,
+    outOfOrder: receivers.reduce((s, r) => s + r.outOfOrder, 0),
+  };
+}
+
+function stripReceivers<T extends { receivers: Receiver[] }>(x: T): Omit<T, 'receivers'> {
+  const copy: Partial<T> = { ...x };
+  delete copy.receivers;
+  return copy as Omit<T, 'receivers'>;
+}
+
+export async function latency(ctx: BenchContext, count: number): Promise<WorkloadResult> {
+  const spec: PubSubSpec = { size: 100, rate: 500, count, pullers: 1, budgetMs: 60_000 };
+  const gw = await gatewayPubSub(ctx, ctx.key('b:gw'), spec, false);
+  const direct = await directPubSub(ctx, ctx.key('b:direct'), spec);
+  const rows: Row[] = (['p50', 'p90', 'p99', 'max'] as const).map((q) => {
+    const r = ratio(gw.latency[q], direct.latency[q]);
+    return {
+      workload: 'b latency',
+      metric: `500/s x 100 B, ${q} (ms)`,
+      gateway: gw.latency[q],
+      direct: direct.latency[q],
+      ratio: r,
+      target: q === 'p99' ? '<= 2x' : '',
+      pass: q === 'p99' ? atMost(r, 2) : null,
+      note:
+        q === 'p50' && gw.delivered < gw.expected
+          ? `gateway delivered ${gw.delivered}/${gw.expected}`
+          : undefined,
+      server: gw.server,
+    };
+  });
+  return {
+    rows,
+    detail: { spec, gateway: stripReceivers(gw), direct: stripReceivers(direct) },
+  };
+}
+
+export async function fanout(ctx: BenchContext, count: number): Promise<WorkloadResult> {
+  const spec: PubSubSpec = { size: 64 * 1024, rate: 500, count, pullers: 20, budgetMs: 90_000 };
+  const gw = await gatewayPubSub(ctx, ctx.key('c:gw'), spec, true);
+  await ctx.redis.sendCommand(['DEL', ctx.key('c:gw')]);
+  const direct = await directPubSub(ctx, ctx.key('c:direct'), spec);
+  await ctx.redis.sendCommand(['DEL', ctx.key('c:direct')]);
+  const share = (x: { delivered: number; expected: number }) =>
+    x.expected > 0 ? (100 * x.delivered) / x.expected : null;
+  const fullRate = (p: PacedResult) => p.sent === spec.count && p.rate >= 0.95 * spec.rate;
+  const conns = gw.redisConnections;
+  const connsPass =
+    conns && conns.onePuller !== null && conns.allPullers !== null
+      ? conns.allPullers <= conns.onePuller && (conns.peak ?? 0) <= conns.onePuller
+      : null;
+  const rows: Row[] = [
+    {
+      workload: 'c fan-out',
+      metric: '500/s x 64 KiB -> 20 pullers, delivered (%)',
+      gateway: share(gw),
+      direct: share(direct),
+      ratio: ratio(share(gw), share(direct)),
+      target: '100 %',
+      pass: share(gw) === 100,
+      note: gw.outOfOrder > 0 ? `gateway out of order: ${gw.outOfOrder}` : undefined,
+      server: gw.server,
+    },
+    {
+      workload: 'c fan-out',
+      metric: 'publisher rate achieved (msg/s)',
+      gateway: gw.publish.rate,
+      direct: direct.publish.rate,
+      ratio: ratio(gw.publish.rate, direct.publish.rate),
+      target: '>= 475 (full)',
+      pass: fullRate(gw.publish),
+      note: gw.publish.sent < spec.count ? `sent ${gw.publish.sent}/${spec.count}` : undefined,
+      server: gw.server,
+    },
+    {
+      workload: 'c fan-out',
+      metric: 'p99 latency (ms)',
+      gateway: gw.latency.p99,
+      direct: direct.latency.p99,
+      ratio: ratio(gw.latency.p99, direct.latency.p99),
+      target: '<= 10 ms',
+      pass: atMost(gw.latency.p99, 10),
+      note: `p50 gw ${gw.latency.p50?.toFixed(2)} direct ${direct.latency.p50?.toFixed(2)} ms`,
+      server: gw.server,
+    },
+    {
+      workload: 'c fan-out',
+      metric: 'server Redis conns, 1 -> 20 pullers',
+      gateway: conns?.allPullers ?? null,
+      direct: null,
+      ratio: null,
+      target: 'no growth',
+      pass: connsPass,
+      note: conns
+        ? `1 puller: ${conns.onePuller}, 20 pullers: ${conns.allPullers}, peak: ${conns.peak}`
+        : undefined,
+      server: gw.server,
+    },
+  ];
+  return {
+    rows,
+    detail: { spec, gateway: stripReceivers(gw), direct: stripReceivers(direct) },
+  };
+}
+
+/**
+ * d. A puller that never reads (its socket paused right after the handshake) on a stream that
+ * gets `count` x 64 KiB, next to a normal puller.
+ */
+export async function stalled(ctx: BenchContext, count: number): Promise<WorkloadResult> {
+  const size = 64 * 1024;
+  const rate = 250;
+  const deadline = Date.now() + 60_000;
+  const key = ctx.key('d:gw');
+  const window = ctx.sampler.window();
+  const pullUrl = `${ctx.url}/data/${enc(key)}/pull?last_entry_id=0`;
+  const stalledWs = await openWs(pullUrl);
+  stalledWs.pause();
+  let stalledClose: number | null = null;
+  stalledWs.on('close', (code) => (stalledClose = code));
+  const rx = new Receiver(count);
+  const normal = new RawPuller((stamp) => rx.take(stamp));
+  await normal.connect(pullUrl);
+  const pusher = await openWs(`${ctx.url}/data/${enc(key)}/push`);
+  const header = Buffer.from(JSON.stringify([size]));
+  const publish = await paced(
+    rate,
+    count,
+    deadline,
+    (i) => {
+      pusher.send(header, TEXT);
+      pusher.send(stamped(size, i), BINARY);
+    },
+    () => pusher.bufferedAmount >= 8 * size,
+  );
+  await waitUntil(() => rx.received >= publish.sent, Math.min(deadline, Date.now() + 10_000));
+  await sleep(500); // a few more RSS samples after the last entry
+  const server = window();
+  const closedByServer = stalledClose;
+  stalledWs.terminate();
+  await Promise.all([normal.close(), closeWs(pusher)]);
+  await ctx.redis.sendCommand(['DEL', key]);
+  const growth =
+    server.rssPeakMB !== null && server.rssStartMB !== null
+      ? server.rssPeakMB - server.rssStartMB
+      : null;
+  const lat = percentiles([rx.latencies()]);
+  // Reference for the machine's noise: the same paced stream read by one plain XREAD loop.
+  const reference = await directPubSub(ctx, ctx.key('d:direct'), {
+    size,
+    rate,
+    count,
+    pullers: 1,
+    budgetMs: 60_000,
+  });
+  await ctx.redis.sendCommand(['DEL', ctx.key('d:direct')]);
+  const pushedMiB = (publish.sent * size) / 1024 / 1024;
+  return {
+    rows: [
+      {
+        workload: 'd stalled',
+        metric: `RSS growth, ${pushedMiB.toFixed(0)} MiB to a stalled puller (MB)`,
+        gateway: growth,
+        direct: null,
+        ratio: null,
+        target: '<= 100 MB',
+        pass: atMost(growth, 100),
+        note:
+          closedByServer !== null
+            ? `stalled puller closed by server: ${closedByServer}`
+            : 'stalled puller stayed connected',
+        server,
+      },
+      {
+        workload: 'd stalled',
+        metric: 'other puller p99 (ms)',
+        gateway: lat.p99,
+        direct: reference.latency.p99,
+        ratio: ratio(lat.p99, reference.latency.p99),
+        target: '< 10 ms',
+        pass: lat.p99 === null ? null : lat.p99 < 10 && rx.received === publish.sent,
+        note:
+          `delivered ${rx.received}/${publish.sent}, p50 ${lat.p50?.toFixed(2)} ms; ` +
+          'direct = one XREAD reader, no stalled peer (noise reference)',
+        server,
+      },
+    ],
+    detail: {
+      size,
+      rate,
+      count,
+      publish,
+      normal: { received: rx.received, latency: lat },
+      server,
+      directReference: stripReceivers(reference),
+    },
+  };
+}
