@@ -1,0 +1,67 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = process.cwd();
+export const CLI = join(ROOT, 'dist/client/cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs `npm run build` unless dist/client/cli.js is newer than every file of src/client. */
+export async function buildCliIfStale(): Promise<void> {
+  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src/client'))) return;
+  await new Promise<void>((resolve, reject) =>
+    execFile('npm', ['run', 'build', '--silent'], { cwd: ROOT }, (err, _out, stderr) =>
+      err ? reject(new Error(`npm run build failed: ${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI process whose output is collected as it comes. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly done: Promise<CliResult>;
+  private readonly child: ChildProcess;
+
+  constructor(args: string[], timeoutMs = 20000) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    // A safety net only: every test bounds its run with a limit or a duration.
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    this.done = new Promise((resolve) => {
+      this.child.once('close', (code) => {
+        clearTimeout(killer);
+        resolve({ code, stdout: this.stdout, stderr: this.stderr });
+      });
+    });
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** Runs the CLI to its end. */
+export function runCli(args: string[], timeoutMs?: number): Promise<CliResult> {
+  return new CliProcess(args, timeoutMs).done;
+}
