@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
 import { badRequest } from '../common/errors.js';
 import { boolParam, cursorsParam, intParam, numberParam } from '../common/query.js';
@@ -40,6 +40,7 @@ interface PullParams {
 export class DataGateway implements OnModuleInit {
   private readonly logger = new Logger(DataGateway.name);
   private readonly server: WebSocketServer;
+  private readonly pushers = new WeakMap<WebSocket, PushConnection>();
 
   constructor(
     private readonly router: UpgradeRouter,
@@ -60,15 +61,17 @@ export class DataGateway implements OnModuleInit {
       kind: 'push',
       server: this.server,
       match: (url) => this.matchPush(url),
+      drain: async (ws) => this.pushers.get(ws)?.drain(),
       connected: (ws, _req, p) => {
         reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
-        new PushConnection(
+        const push = new PushConnection(
           ws,
           this.repository,
           { sids: p.sids, header: p.header, ack: p.ack, maxPending: this.config.PUSH_MAX_PENDING },
           this.logger,
           this.metrics.pushed,
         );
+        this.pushers.set(ws, push);
       },
     });
     this.router.register<PullParams>({

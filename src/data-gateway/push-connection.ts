@@ -35,6 +35,7 @@ export class PushConnection {
   private pendingBytes = 0;
   private paused = false;
   private failed = false;
+  private draining = false;
   private acks: Promise<unknown> = Promise.resolve();
   private readonly settled = () => this.release();
   private readonly rejected = (err: unknown) => {
@@ -52,8 +53,17 @@ export class PushConnection {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
   }
 
+  /**
+   * Shutdown: frames from now on are ignored (never stored, never acked: the client resends
+   * them elsewhere); resolves once every batch taken before is stored and acknowledged.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await this.acks;
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.failed) return;
+    if (this.failed || this.draining) return;
     try {
       if (!this.options.header) {
         if (!isBinary)

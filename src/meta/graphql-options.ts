@@ -28,6 +28,9 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
     hideSchemaDetailsFromClientErrors: !sandbox,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // Stop Apollo (and its HTTP drain, which ends every idle socket, upgraded WebSockets included)
+    // only after the upgrade router has closed the WebSockets with 1001.
+    stopOnApplicationShutdown: true,
     plugins: sandbox
       ? [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]
       : [],

@@ -38,11 +38,17 @@ export class RedisConnections implements OnApplicationShutdown {
       pingInterval: 10_000,
       socket: {
         connectTimeout: 5_000,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000),
+        // A released connection must not come back: stop retrying once it is no longer ours.
+        reconnectStrategy: (retries: number) =>
+          this.open.has(client) ? Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : false,
       },
     });
     client.on('error', (err: Error) => this.logError(name, err));
     client.on('ready', () => this.logger.log(`Redis connection "${name}" ready`));
+    // destroy() during the first connect does not stop it: close the socket when it lands.
+    client.on('connect', () => {
+      if (!this.open.has(client)) setImmediate(() => closeQuietly(client));
+    });
     this.open.add(client);
     client.connect().catch((err: Error) => this.logError(name, err));
     return client;
@@ -87,5 +93,13 @@ export class RedisConnections implements OnApplicationShutdown {
     if (now - this.lastErrorLog < 1000) return;
     this.lastErrorLog = now;
     this.logger.warn(`Redis connection "${name}": ${err.message}`);
+  }
+}
+
+function closeQuietly(client: RedisConnection): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
   }
 }

@@ -23,6 +23,11 @@ export interface UpgradeRoute<P> {
   server: WebSocketServer;
   /** Called once the socket is open. */
   connected(ws: WebSocket, req: IncomingMessage, params: P): void;
+  /**
+   * On shutdown, awaited (bounded) before the socket is closed with 1001: a pusher stops taking
+   * entries and answers the acks in flight.
+   */
+  drain?(ws: WebSocket): Promise<void>;
 }
 
 /**
@@ -35,6 +40,8 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(UpgradeRouter.name);
   private readonly routes: UpgradeRoute<unknown>[] = [];
   private readonly sockets = new Map<WebSocket, string>();
+  private readonly drains = new Map<WebSocket, (ws: WebSocket) => Promise<void>>();
+  private nextConnectionId = 0;
   private readonly counts = new Map<string, number>();
   private server: Server | null = null;
   private accepting = true;
@@ -63,6 +70,11 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   /** Stops taking handshakes and closes every open socket with 1001, waiting (bounded) for them. */
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
+    // Let pushers flush their acks while the sockets are still open (bounded).
+    await Promise.race([
+      Promise.all([...this.drains].map(([ws, drain]) => drain(ws).catch(() => undefined))),
+      new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
     const closing = [...this.sockets.keys()].map(
       (ws) =>
         new Promise<void>((resolve) => {
@@ -107,6 +119,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       }
       route.server.handleUpgrade(req, socket, head, (ws) => {
         this.track(ws, route.kind);
+        if (route.drain) this.drains.set(ws, route.drain);
         route.connected(ws, req, params);
       });
       return;
@@ -119,9 +132,13 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
     // started the close; without a listener they would crash the process.
     ws.on('error', (err: Error) => this.logger.debug(`${kind} socket error: ${err.message}`));
     this.sockets.set(ws, kind);
+    const id = ++this.nextConnectionId;
+    this.logger.debug(`connection ${id} (${kind}) opened`);
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
-    ws.once('close', () => {
+    ws.once('close', (code: number) => {
+      this.logger.debug(`connection ${id} (${kind}) closed with ${code}`);
       this.sockets.delete(ws);
+      this.drains.delete(ws);
       this.counts.set(kind, (this.counts.get(kind) ?? 1) - 1);
     });
   }
