@@ -95,7 +95,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      return refuse(socket, 400, 'malformed request URL');
+      return refuse(socket, 400, 'malformed request URL', ErrorCode.BadRequest);
     }
     for (const route of this.routes) {
       let params: unknown;
@@ -103,18 +103,20 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
         params = route.match(url, req);
       } catch (err) {
         if (err instanceof StreamerError)
-          return refuse(socket, httpStatusFor(err.code), err.message);
+          return refuse(socket, httpStatusFor(err.code), err.message, err.code);
         this.logger.error(`upgrade route ${route.kind} failed: ${(err as Error).stack}`);
-        return refuse(socket, 500, 'internal error');
+        return refuse(socket, 500, 'internal error', ErrorCode.Internal);
       }
       if (params === null) continue;
-      if (!this.accepting) return refuse(socket, 503, 'server shutting down');
+      if (!this.accepting)
+        return refuse(socket, 503, 'server shutting down', ErrorCode.ShuttingDown);
       const max = this.config.MAX_CONNECTIONS;
       if (max > 0 && this.sockets.size >= max) {
         return refuse(
           socket,
           httpStatusFor(ErrorCode.Overloaded),
           `too many connections (max ${max})`,
+          ErrorCode.Overloaded,
         );
       }
       route.server.handleUpgrade(req, socket, head, (ws) => {
@@ -124,7 +126,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       });
       return;
     }
-    refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`, 'NOT_FOUND');
   }
 
   private track(ws: WebSocket, kind: string): void {
@@ -145,9 +147,14 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
 }
 
 /** Answers a handshake with an HTTP error and a JSON body, then closes the socket. */
-function refuse(socket: Duplex, status: number, message: string): void {
+function refuse(
+  socket: Duplex,
+  status: number,
+  message: string,
+  code: ErrorCode | 'NOT_FOUND',
+): void {
   if (!socket.writable) return void socket.destroy();
-  const body = JSON.stringify({ error: { code: status, message } });
+  const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Connection: close\r\nContent-Type: application/json\r\n' +
