@@ -16,12 +16,6 @@ export interface PushOptions {
 }
 
 /**
- * One `/data/{sid}/push` connection. Entries are appended without waiting for Redis between
- * messages (node-redis pipelines them) and are stored in the order they arrived. With `ack`, each
- * batch is answered, in order, once all its entries are in Redis. When too many XADDs are in
- * flight the socket is paused, so a fast client cannot make the server buffer without bound.
- */
-/**
  * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
  * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue.
  */
@@ -29,6 +23,12 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 /** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
 const TRACKED_BATCH_BYTES = 4096;
 
+/**
+ * One `/data/{sid}/push` connection. Entries are appended without waiting for Redis between
+ * messages (node-redis pipelines them) and are stored in the order they arrived. With `ack`, each
+ * batch is answered, in order, once all its entries are in Redis. When too many XADDs are in
+ * flight the socket is paused, so a fast client cannot make the server buffer without bound.
+ */
 export class PushConnection {
   private plan: PlannedEntry[] | null = null;
   private pending = 0;
@@ -108,7 +108,12 @@ export class PushConnection {
   private storeOne(sid: string, id: string, payload: Buffer): void {
     const appended = this.repository.append(sid, payload, id);
     appended.then(this.settled, this.rejected);
-    this.accepted(appended, 1, payload.length, () => appended.then(asList));
+    this.accepted(
+      appended,
+      1,
+      payload.length,
+      this.options.ack ? () => appended.then(asList) : null,
+    );
   }
 
   private store(sids: string[], ids: string[], payloads: Buffer[]): void {
@@ -120,8 +125,11 @@ export class PushConnection {
       appended[i] = p;
       bytes += payloads[i].length;
     }
-    this.accepted(appended[appended.length - 1], payloads.length, bytes, () =>
-      Promise.all(appended),
+    this.accepted(
+      appended[appended.length - 1],
+      payloads.length,
+      bytes,
+      this.options.ack ? () => Promise.all(appended) : null,
     );
   }
 
@@ -130,7 +138,7 @@ export class PushConnection {
     last: Promise<string> | undefined,
     entries: number,
     bytes: number,
-    newIds: () => Promise<string[]>,
+    newIds: (() => Promise<string[]>) | null,
   ): void {
     this.pending += entries;
     if (last && bytes >= TRACKED_BATCH_BYTES) {
@@ -143,7 +151,7 @@ export class PushConnection {
       last.then(done, done);
     }
     this.onPushed?.(entries, bytes);
-    if (this.options.ack) {
+    if (newIds) {
       this.acks = this.acks.then(newIds).then(
         (newIds) => {
           if (!this.failed && this.ws.readyState === WebSocket.OPEN)
