@@ -25,14 +25,7 @@ export function intParam(
   min: number,
   max: number,
 ): number {
-  const value = query.get(name);
-  if (value === null || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw badRequest(
-      `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`,
-    );
-  }
-  return Number(value);
+  return boundedParam(query, name, fallback, min, max, /^\d+$/, 'an integer');
 }
 
 export function numberParam(
@@ -42,12 +35,25 @@ export function numberParam(
   min: number,
   max: number,
 ): number {
+  return boundedParam(query, name, fallback, min, max, /^\d+(\.\d+)?$/, 'a number');
+}
+
+/** A non-negative number matching `shape` within [min, max], or `fallback` when absent. */
+function boundedParam(
+  query: QueryLike,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  shape: RegExp,
+  kind: string,
+): number {
   const value = query.get(name);
   if (value === null || value === '') return fallback;
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
+  if (!shape.test(value) || n < min || n > max) {
     throw badRequest(
-      `query parameter ${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`,
+      `query parameter ${name} must be ${kind} from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 32))}`,
     );
   }
   return n;
