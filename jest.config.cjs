@@ -1,13 +1,15 @@
 /**
  * The service is an ES module project (NestJS 12 ships ES modules only), so Jest runs in ESM
- * mode (`node --experimental-vm-modules`). Unit specs live beside the code (src/**.spec.ts),
- * integration specs in test/ (*.e2e-spec.ts).
+ * mode (`node --experimental-vm-modules`). Unit specs live beside the code (src/**.spec.ts,
+ * packages/client/src/**.spec.ts), integration specs in test/ (*.e2e-spec.ts). Tests that need
+ * a browser live in test/browser/ and run with `npm run test:browser` (jest.browser.config.cjs).
  */
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
+  roots: ['<rootDir>/src', '<rootDir>/packages/client/src', '<rootDir>/test'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },

@@ -174,8 +174,9 @@ describe('push_image / pull_image', () => {
       'pull_image',
       sid,
       '--latest',
+      // Long enough for the push CLI to start on a loaded machine; the run ends at it.
       '--duration',
-      '3',
+      '10',
       '--url',
       server.http,
     ]);

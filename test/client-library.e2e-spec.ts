@@ -7,7 +7,7 @@ import {
   Puller,
   Pusher,
   StreamerClientError,
-} from '../src/client/index.js';
+} from '../packages/client/src/index.js';
 import { ReadHub } from '../src/streams/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';

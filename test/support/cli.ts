@@ -3,7 +3,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = process.cwd();
-export const CLI = join(ROOT, 'dist/client/cli.js');
+const CLIENT = join(ROOT, 'packages/client');
+export const CLI = join(CLIENT, 'dist/cli.js');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -15,12 +16,12 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Runs `npm run build` unless dist/client/cli.js is newer than every file of src/client. */
+/** Builds the client package unless its dist/cli.js is newer than every file of its src/. */
 export async function buildCliIfStale(): Promise<void> {
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src/client'))) return;
+  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(CLIENT, 'src'))) return;
   await new Promise<void>((resolve, reject) =>
-    execFile('npm', ['run', 'build', '--silent'], { cwd: ROOT }, (err, _out, stderr) =>
-      err ? reject(new Error(`npm run build failed: ${stderr}`)) : resolve(),
+    execFile('npm', ['run', 'build:client', '--silent'], { cwd: ROOT }, (err, _out, stderr) =>
+      err ? reject(new Error(`npm run build:client failed: ${stderr}`)) : resolve(),
     ),
   );
 }
@@ -38,10 +39,10 @@ export class CliProcess {
   readonly done: Promise<CliResult>;
   private readonly child: ChildProcess;
 
-  constructor(args: string[], timeoutMs = 20000) {
+  constructor(args: string[], timeoutMs = 20000, env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
@@ -61,7 +62,11 @@ export class CliProcess {
   }
 }
 
-/** Runs the CLI to its end. */
-export function runCli(args: string[], timeoutMs?: number): Promise<CliResult> {
-  return new CliProcess(args, timeoutMs).done;
+/** Runs the CLI to its end (`env` adds to or overrides the test's environment). */
+export function runCli(
+  args: string[],
+  timeoutMs?: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<CliResult> {
+  return new CliProcess(args, timeoutMs, env).done;
 }
