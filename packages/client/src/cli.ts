@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * The command-line client, the TypeScript successor of the original's `tests/api.py`, with the
- * same commands and flags: push_increment, pull_raw, push_image, pull_image, ls.
+ * same commands and flags: push_increment, pull_raw, push_image, pull_image, ls; and `token`,
+ * which mints a JWT for a server with AUTH_JWT_SECRET.
  *
  *   npm run client -- push_increment counter --max_value 100
  *   redis-streamer pull_image blah --latest --duration 10
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_TTL, mintToken } from './auth.js';
 import { DEFAULT_URL } from './urls.js';
 import {
   CommonOptions,
@@ -84,10 +86,21 @@ function withPull(cmd: Command): Command {
   return cmd;
 }
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function connection(cmd: Command): { url: string; token?: string } {
+  const globals = cmd.optsWithGlobals<Raw>();
+  const token =
+    typeof globals.token === 'string' && globals.token !== '' ? globals.token : undefined;
+  return { url: String(globals.url ?? DEFAULT_URL), token };
+}
+
 function common(cmd: Command, opts: Raw): CommonOptions {
   const globals = cmd.optsWithGlobals<Raw>();
   return {
-    url: String(globals.url ?? DEFAULT_URL),
+    ...connection(cmd),
     tty: Boolean(process.stderr.isTTY) && !globals.plain,
     limit: pick<number>(opts, 'limit'),
     durationSeconds: pick<number>(opts, 'duration'),
@@ -108,6 +121,9 @@ function buildProgram(): Command {
   const program = new Command('redis-streamer')
     .description('Push and pull data through a redis-streamer server (WebSocket, HTTP, GraphQL).')
     .option('--url <url>', 'server base URL', DEFAULT_URL)
+    .addOption(
+      new Option('--token <jwt>', 'access token, sent as Authorization: Bearer').env('RS_TOKEN'),
+    )
     .option('--plain', 'plain progress lines even on a terminal')
     .showHelpAfterError();
 
@@ -180,7 +196,32 @@ function buildProgram(): Command {
     .command('ls')
     .description('list the streams (GraphQL)')
     .action(async (_opts: Raw, cmd: Command) => {
-      await listCommand({ url: String(cmd.optsWithGlobals<Raw>().url ?? DEFAULT_URL) });
+      await listCommand(connection(cmd));
+    });
+
+  program
+    .command('token')
+    .description('print an HS256 JWT signed with AUTH_JWT_SECRET (from the environment)')
+    .requiredOption('--sub <subject>', 'who the token is for (claim sub)')
+    .option('--read <pattern>', 'sid glob it may pull and subscribe to (repeatable)', collect)
+    .option(
+      '--write <pattern>',
+      'sid glob it may push to and set metadata of (repeatable)',
+      collect,
+    )
+    .option('--admin', 'everything, including deleteStream')
+    .option('--ttl <span>', 'lifetime: seconds, or 30m, 1h, 7d', DEFAULT_TTL)
+    .action(async (opts: Raw) => {
+      const secret = process.env.AUTH_JWT_SECRET;
+      if (!secret) throw new Error("set AUTH_JWT_SECRET to the server's secret to mint a token");
+      const token = await mintToken(secret, {
+        sub: String(opts.sub),
+        read: opts.read as string[] | undefined,
+        write: opts.write as string[] | undefined,
+        admin: opts.admin === true,
+        ttl: String(opts.ttl),
+      });
+      process.stdout.write(`${token}\n`);
     });
 
   return program;

@@ -1,5 +1,6 @@
+import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { httpError, StreamerClientError } from './errors.js';
-import { httpBase } from './urls.js';
+import { httpBase, queryString } from './urls.js';
 
 /** One error of a GraphQL answer. */
 export interface GraphQLErrorEntry {
@@ -23,15 +24,21 @@ export class GraphQLRequestError extends StreamerClientError {
  * subscriptions use a graphql-ws client).
  *
  * ```ts
- * const gql = new GraphQLClient('http://localhost:8000');
+ * const gql = new GraphQLClient('http://localhost:8000', { token });
  * const { sids } = await gql.query<{ sids: string[] }>('{ sids }');
  * ```
  */
 export class GraphQLClient {
   readonly endpoint: string;
+  private readonly headers: Record<string, string>;
 
-  constructor(url?: string) {
-    this.endpoint = `${httpBase(url)}/graphql`;
+  constructor(url?: string, auth: AuthOptions = {}) {
+    this.endpoint = `${httpBase(url)}/graphql${queryString({ access_token: accessToken(auth) })}`;
+    this.headers = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...authHeaders(auth),
+    };
   }
 
   /** Runs `document` with `variables`; resolves to `data`, rejects with the errors if any. */
@@ -42,7 +49,7 @@ export class GraphQLClient {
   ): Promise<T> {
     const res = await fetch(this.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: this.headers,
       body: JSON.stringify({ query: document, variables }),
       signal,
     });

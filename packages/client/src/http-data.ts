@@ -1,8 +1,9 @@
+import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { httpError, StreamerClientError } from './errors.js';
 import { parseBatchHeader, Payload, PulledEntry, splitBatch, toBuffer } from './frames.js';
 import { httpBase, queryString, sidSegment } from './urls.js';
 
-export interface HttpReadOptions {
+export interface HttpReadOptions extends AuthOptions {
   /** Server base URL (default `http://localhost:8000`). */
   url?: string;
   /** `$` (default: only newer entries), `0` (from the beginning), an id, or one per sid joined by `+`. */
@@ -35,21 +36,23 @@ export interface HttpEntry {
 export async function postEntries(
   sids: string | readonly string[] | '*',
   entries: Payload | readonly HttpEntry[],
-  options: { url?: string; signal?: AbortSignal } = {},
+  options: AuthOptions & { url?: string; signal?: AbortSignal } = {},
 ): Promise<string[]> {
-  const target = `${httpBase(options.url)}/data/${sids === '*' ? '*' : sidSegment(sids)}`;
+  const target = `${httpBase(options.url)}/data/${sids === '*' ? '*' : sidSegment(sids)}${queryString(
+    { access_token: accessToken(options) },
+  )}`;
   let init: RequestInit;
   if (Array.isArray(entries)) {
     const form = new FormData();
     for (const entry of entries as readonly HttpEntry[]) {
       form.append('entries', new Blob([toBuffer(entry.data)]), entry.sid ?? 'entry');
     }
-    init = { method: 'POST', body: form };
+    init = { method: 'POST', body: form, headers: authHeaders(options) };
   } else {
     init = {
       method: 'POST',
       body: toBuffer(entries as Payload),
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: { 'content-type': 'application/octet-stream', ...authHeaders(options) },
     };
   }
   const res = await fetch(target, { ...init, signal: options.signal });
@@ -67,8 +70,9 @@ export async function getEntries(
     count: options.count,
     latest: options.latest,
     block: options.block,
+    access_token: accessToken(options),
   })}`;
-  const res = await fetch(target, { signal: options.signal });
+  const res = await fetch(target, { headers: authHeaders(options), signal: options.signal });
   if (!res.ok) throw await httpError(res, `GET ${target}`);
   const body = Buffer.from(await res.arrayBuffer());
   const offsets = res.headers.get('entry-offset');

@@ -1,10 +1,12 @@
 /**
  * The redis-streamer client library: WebSocket push and pull, the HTTP data endpoints and a
- * GraphQL helper. It has no dependency on the server's code (only `ws`), so other projects can
- * copy or import it.
+ * GraphQL helper, and HS256 token minting. It has no dependency on the server's code (only `ws`
+ * and `jose`), so other projects can import it.
  */
 export { DEFAULT_URL, httpBase, queryString, sidSegment, wsBase } from './urls.js';
 export { StreamerClientError } from './errors.js';
+export { accessToken, authHeaders, DEFAULT_TTL, mintToken } from './auth.js';
+export type { AuthOptions, TokenClaims } from './auth.js';
 export type { Payload, PulledEntry } from './frames.js';
 export { Pusher } from './pusher.js';
 export type { PusherOptions } from './pusher.js';

@@ -1,4 +1,5 @@
 import { RawData, WebSocket } from 'ws';
+import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { FATAL_CLOSE_CODES, parseErrorBody, StreamerClientError } from './errors.js';
 import { BatchHeader, parseBatchHeader, PulledEntry, splitBatch } from './frames.js';
 import { getEntries } from './http-data.js';
@@ -20,7 +21,7 @@ export interface ReconnectEvent {
   reason: string;
 }
 
-export interface PullerOptions {
+export interface PullerOptions extends AuthOptions {
   /** Server base URL (default `http://localhost:8000`). */
   url?: string;
   /**
@@ -216,6 +217,8 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
     if (pending.length === 0 || this.options.latest) return;
     const { lastEntryId } = await getEntries(pending, {
       url: this.options.url,
+      token: this.options.token,
+      tokenIn: this.options.tokenIn,
       lastEntryId: '$',
       signal: this.stop.signal,
     });
@@ -240,10 +243,15 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       max_fps: o.maxFps,
       block: o.block,
       ack: o.ack ? true : undefined,
+      access_token: accessToken(o),
     })}`;
     const idleMs = (o.block ?? 5000) > 0 ? (o.block ?? 5000) * 2 + 1000 : 0;
     return new Promise<Outcome>((resolve) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: 0,
+        headers: authHeaders(o),
+      });
       this.ws = ws;
       let opened = false;
       let settled = false;

@@ -1,9 +1,10 @@
 import { RawData, WebSocket } from 'ws';
+import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { parseErrorBody, StreamerClientError } from './errors.js';
 import { packPush, Payload } from './frames.js';
 import { queryString, sidSegment, wsBase } from './urls.js';
 
-export interface PusherOptions {
+export interface PusherOptions extends AuthOptions {
   /** Server base URL (`http://host:port`, default `http://localhost:8000`). */
   url?: string;
   /** Ask the server to answer every batch with its entry ids (`send` then resolves to them). */
@@ -67,8 +68,15 @@ export class Pusher {
   /** Opens a push connection to one stream, or several (`['cam', 'depth']`). */
   static connect(sids: string | readonly string[], options: PusherOptions = {}): Promise<Pusher> {
     const list = typeof sids === 'string' ? [sids] : [...sids];
-    const url = `${wsBase(options.url)}/data/${sidSegment(list)}/push${queryString({ ack: options.ack ? true : undefined })}`;
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+    const url = `${wsBase(options.url)}/data/${sidSegment(list)}/push${queryString({
+      ack: options.ack ? true : undefined,
+      access_token: accessToken(options),
+    })}`;
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: 0,
+      headers: authHeaders(options),
+    });
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: StreamerClientError) => {

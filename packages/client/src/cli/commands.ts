@@ -10,6 +10,8 @@ import { RunControl, RunLimits } from './run-control.js';
 /** Options every command takes. */
 export interface CommonOptions extends RunLimits {
   url: string;
+  /** Sent as `Authorization: Bearer` (from `--token` or `RS_TOKEN`). */
+  token?: string;
   /** Live bar on a terminal; plain periodic lines otherwise. */
   tty: boolean;
 }
@@ -34,7 +36,7 @@ export async function pushIncrement(
     tty: o.tty,
   });
   const run = new RunControl(o);
-  const pusher = await Pusher.connect(sid, { url: o.url, ack: o.ack });
+  const pusher = await Pusher.connect(sid, { url: o.url, token: o.token, ack: o.ack });
   try {
     for (let i = 0; (o.maxValue === undefined || i < o.maxValue) && !run.finished(i); i++) {
       const text = String(i);
@@ -88,7 +90,7 @@ export async function pushImage(
     tty: o.tty,
   });
   const run = new RunControl(o);
-  const pusher = await Pusher.connect(sid, { url: o.url, ack: o.ack });
+  const pusher = await Pusher.connect(sid, { url: o.url, token: o.token, ack: o.ack });
   try {
     for (let i = 0; !run.finished(i); i++) {
       const frame = pool.next();
@@ -143,8 +145,8 @@ export async function pullImage(sid: string, o: PullOptions & { out?: string }):
 }
 
 /** `ls`: a table of the streams (GraphQL `streams`). */
-export async function listCommand(o: { url: string }): Promise<void> {
-  const streams = await listStreams(new GraphQLClient(o.url));
+export async function listCommand(o: { url: string; token?: string }): Promise<void> {
+  const streams = await listStreams(new GraphQLClient(o.url, { token: o.token }));
   process.stdout.write(`${formatTable(streams)}\n`);
 }
 
@@ -179,6 +181,7 @@ function openPuller(
 ): Puller {
   return new Puller(sid, {
     url: o.url,
+    token: o.token,
     lastEntryId: o.lastEntryId,
     count: o.count,
     latest: o.latest,
