@@ -6,6 +6,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SiteModule } from './site/site.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 import { UpgradeModule } from './upgrade/upgrade.module.js';
 
@@ -24,6 +25,7 @@ export class AppModule {
         MetaModule,
         HealthModule,
         ObservabilityModule,
+        SiteModule,
       ],
     };
   }
