@@ -15,4 +15,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testEnvironment: 'node',
   testTimeout: 30000,
+  // Every key a test run creates is under test:<run id>: and removed at the end of the run.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
 };

@@ -17,9 +17,15 @@ export async function connectRedis(
   return client;
 }
 
-/** A key prefix no other test (or test run) uses. */
+/**
+ * This test run's id (set by test/support/global-setup.mjs): the run's global teardown removes
+ * every `test:<run>:` key, so a run leaves nothing in a shared Redis.
+ */
+const RUN = process.env.TEST_RUN_ID ?? 'norun';
+
+/** A key no other test (or test run) uses, removed when the run ends. */
 export function uniqueKey(label: string): string {
-  return `test:${label}:${Date.now().toString(36)}:${randomBytes(4).toString('hex')}`;
+  return `test:${RUN}:${label}:${Date.now().toString(36)}:${randomBytes(4).toString('hex')}`;
 }
 
 const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
