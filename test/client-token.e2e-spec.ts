@@ -26,7 +26,10 @@ interface Seen {
   upgrade: boolean;
 }
 
-/** Accepts every request and WebSocket, answers the minimum each client needs, records all. */
+/**
+ * Accepts every request and WebSocket, answers the minimum each client needs (a pull connection
+ * gets one entry, `x`), records all.
+ */
 class Recorder {
   readonly seen: Seen[] = [];
   readonly url: string;
@@ -45,8 +48,13 @@ class Recorder {
     const recorder = new Recorder(server, wss);
     server.on('request', (req, res) => recorder.answer(req, res));
     server.on('upgrade', (req, socket, head) => {
-      recorder.record(req, true);
-      wss.handleUpgrade(req, socket, head, () => undefined);
+      const seen = recorder.record(req, true);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const sid = /^\/data\/([^/]+)\/pull$/.exec(seen.path)?.[1];
+        if (sid === undefined) return;
+        ws.send(JSON.stringify([[decodeURIComponent(sid), '1-0', 0]]));
+        ws.send(Buffer.from('x'));
+      });
     });
     return recorder;
   }
@@ -62,15 +70,17 @@ class Recorder {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private record(req: IncomingMessage, upgrade: boolean): void {
+  private record(req: IncomingMessage, upgrade: boolean): Seen {
     const url = new URL(req.url ?? '/', 'http://recorder');
-    this.seen.push({
+    const seen = {
       method: req.method ?? '',
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
       upgrade,
-    });
+    };
+    this.seen.push(seen);
+    return seen;
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
@@ -177,12 +187,16 @@ describe('CLI', () => {
     expect(recorder.to('/data/tok-cli/push')[0].authorization).toBe('Bearer T-env');
 
     const pull = await runCli(
-      ['pull_raw', 'tok-cli', '--duration', '0.5', '--url', recorder.url, '--token', 'T-pull'],
+      ['pull_raw', 'tok-cli', '--limit', '1', '--url', recorder.url, '--token', 'T-pull'],
       undefined,
       { RS_TOKEN: 'T-env' },
     );
     expect(pull.code).toBe(0);
-    // The flag wins over the environment.
+    expect(pull.stdout).toContain('tok-cli: 1-0 | x');
+    // The flag wins over the environment, on the cursor lookup and on the handshake.
+    expect(recorder.to('/data/tok-cli').find((s) => !s.upgrade)?.authorization).toBe(
+      'Bearer T-pull',
+    );
     expect(recorder.to('/data/tok-cli/pull')[0].authorization).toBe('Bearer T-pull');
   });
 
