@@ -147,20 +147,30 @@ describe('Redis outages', () => {
       await expectClosedUnavailable(await TestSocket.open(`${server.ws}/data/${sid}/pull`));
       expect(await tryPush(server, sid, 'during the outage')).toBeNull();
       await expectGraphqlErrors(server);
-      // The HTTP data endpoints answer 503 with a JSON error.
-      const post = await fetch(`${server.http}/data/${sid}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: Buffer.from('during the outage'),
-        signal: AbortSignal.timeout(5000),
-      });
-      expect(post.status).toBe(503);
-      expect(await post.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
-      const get = await fetch(`${server.http}/data/${sid}?last_entry_id=0`, {
-        signal: AbortSignal.timeout(5000),
-      });
-      expect(get.status).toBe(503);
-      await get.arrayBuffer();
+      // The HTTP data endpoints answer 503 with a JSON error (logged at error level: expected).
+      const answer = async (pending: Promise<Response>) => {
+        const res = await pending;
+        return { status: res.status, body: (await res.json()) as unknown };
+      };
+      const [post, get] = await server.quietly(() =>
+        Promise.all([
+          answer(
+            fetch(`${server.http}/data/${sid}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/octet-stream' },
+              body: Buffer.from('during the outage'),
+              signal: AbortSignal.timeout(5000),
+            }),
+          ),
+          answer(
+            fetch(`${server.http}/data/${sid}?last_entry_id=0`, {
+              signal: AbortSignal.timeout(5000),
+            }),
+          ),
+        ]),
+      );
+      expect(post).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
+      expect(get).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
       const metrics = await (await fetch(`${server.http}/metrics`)).text();
       expect(metrics).toMatch(/^redis_streamer_redis_up 0$/m);
       expect(

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { PinoLogger } from 'nestjs-pino';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/bootstrap.js';
@@ -12,14 +13,25 @@ export interface TestServer {
   /** `ws://127.0.0.1:PORT` */
   ws: string;
   close(): Promise<void>;
+  /**
+   * Runs `provoke`, which makes this server fail on purpose (e.g. 5xx answers while Redis is
+   * down, which the request log records at error level), with the server's log silenced for
+   * that time only. Assertions inside still fail the test; nothing else is muted.
+   */
+  quietly<T>(provoke: () => Promise<T>): Promise<T>;
 }
 
-/** Boots the real AppModule on a free port against the Redis at REDIS_URL (default localhost). */
+/**
+ * Boots the real AppModule on a free port against the Redis at REDIS_URL (default localhost).
+ * Logs at `warn` unless `overrides.LOG_LEVEL` says otherwise: the request log's info lines for
+ * the 4xx answers tests provoke on purpose are noise, warnings and errors are not.
+ */
 export async function startServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        LOG_LEVEL: 'warn',
         ...overrides,
       }),
     ],
@@ -27,10 +39,21 @@ export async function startServer(overrides: Partial<AppConfig> = {}): Promise<T
   const app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
+  // This application's request logger (nestjs-pino points `root` at the newest one).
+  const log = PinoLogger.root;
   return {
     app,
     http: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
     close: () => app.close(),
+    async quietly<T>(provoke: () => Promise<T>): Promise<T> {
+      const level = log.level;
+      log.level = 'silent';
+      try {
+        return await provoke();
+      } finally {
+        log.level = level;
+      }
+    },
   };
 }
