@@ -151,21 +151,17 @@ describe('client library', () => {
     await postEntries('*', [{ sid: 'a', data: 'x' }], { url: recorder.url, token: 'T-http' });
     await getEntries('tok-get', { url: recorder.url, token: 'T-http' });
     await new GraphQLClient(recorder.url, { token: 'T-gql' }).query('{ streams { sid } }');
-    expect(recorder.to('/data/tok-raw')[0]).toMatchObject({
-      method: 'POST',
-      authorization: 'Bearer T-http',
-    });
-    expect(recorder.to('/data/*')[0]).toMatchObject({
-      method: 'POST',
-      authorization: 'Bearer T-http',
-    });
-    expect(recorder.to('/data/tok-get')[0]).toMatchObject({
-      method: 'GET',
-      authorization: 'Bearer T-http',
-    });
-    expect(recorder.to('/graphql')[0]).toMatchObject({
-      method: 'POST',
-      authorization: 'Bearer T-gql',
+    const first = (prefix: string) => recorder.to(prefix)[0];
+    expect({
+      raw: first('/data/tok-raw'),
+      multipart: first('/data/*'),
+      get: first('/data/tok-get'),
+      graphql: first('/graphql'),
+    }).toMatchObject({
+      raw: { method: 'POST', authorization: 'Bearer T-http' },
+      multipart: { method: 'POST', authorization: 'Bearer T-http' },
+      get: { method: 'GET', authorization: 'Bearer T-http' },
+      graphql: { method: 'POST', authorization: 'Bearer T-gql' },
     });
   });
 });

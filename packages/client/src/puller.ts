@@ -3,6 +3,7 @@ import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { FATAL_CLOSE_CODES, parseErrorBody, StreamerClientError } from './errors.js';
 import { BatchHeader, parseBatchHeader, PulledEntry, splitBatch } from './frames.js';
 import { getEntries } from './http-data.js';
+import { sleep } from './sleep.js';
 import { queryString, sidSegment, wsBase } from './urls.js';
 
 export interface ReconnectOptions {
@@ -336,17 +337,4 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       });
     });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,5 @@
+import { sleep } from '../sleep.js';
+
 /** How long a CLI run may go: `--limit` items, `--duration` seconds, or until Ctrl-C. */
 export interface RunLimits {
   limit?: number;
@@ -61,16 +63,4 @@ export class RunControl {
     if (this.timer) clearTimeout(this.timer);
     process.off('SIGINT', this.onSigint);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
