@@ -16,9 +16,13 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the client package unless its dist/cli.js is newer than every file of its src/. */
+/** The client build's own record (`tsc -b`), newer than every source it has compiled. */
+const BUILD_INFO = join(CLIENT, 'dist/.tsbuildinfo');
+
+/** Builds the client package unless its last build is newer than every file of its src/. */
 export async function buildCliIfStale(): Promise<void> {
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(CLIENT, 'src'))) return;
+  const built = existsSync(CLI) && existsSync(BUILD_INFO) ? statSync(BUILD_INFO).mtimeMs : 0;
+  if (built >= newestMtime(join(CLIENT, 'src'))) return;
   await new Promise<void>((resolve, reject) =>
     execFile('npm', ['run', 'build:client', '--silent'], { cwd: ROOT }, (err, _out, stderr) =>
       err ? reject(new Error(`npm run build:client failed: ${stderr}`)) : resolve(),
