@@ -43,11 +43,6 @@ export class StreamRepository {
   /** Called with each successful XADD's round trip in seconds (set by the metrics module). */
   appendTimed: ((seconds: number) => void) | null = null;
 
-  /** True while the command connection is up. */
-  isReady(): boolean {
-    return this.redis.isReady;
-  }
-
   /**
    * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`) and resolves to its id. Calls made
    * back to back are pipelined and stored in call order.
