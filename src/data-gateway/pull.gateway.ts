@@ -3,12 +3,13 @@ import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/we
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
+import { DATA_OBSERVER } from '../common/data-observer.js';
+import type { DataObserver } from '../common/data-observer.js';
 import { PullSessions } from '../streams/pull-sessions.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
 import { PullParams, PullQuery } from './dto/data-query.dto.js';
 import { PullConnection } from './pull-connection.js';
 import { reportLibraryCloses } from './socket-errors.js';
-import { StreamerMetrics } from './streamer-metrics.js';
 
 /**
  * `ws://HOST/data/{sid}/pull` (SPEC "WebSocket pull"): the handshake was validated before the
@@ -25,7 +26,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
 
   constructor(
     private readonly sessions: PullSessions,
-    private readonly metrics: StreamerMetrics,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -45,7 +46,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           heartbeatMs: p.block,
           highWater: this.config.PULL_HIGH_WATER_BYTES,
         },
-        this.metrics.pulled,
+        this.observer.pulled,
       );
       const session = this.sessions.create(
         {
@@ -53,7 +54,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           cursors: p.cursors,
           count: p.count,
           latest: p.latest,
-          onDropped: this.metrics.dropped,
+          onDropped: this.observer.dropped,
         },
         sink,
       );

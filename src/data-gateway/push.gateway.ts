@@ -3,13 +3,14 @@ import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/we
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
+import { DATA_OBSERVER } from '../common/data-observer.js';
+import type { DataObserver } from '../common/data-observer.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
 import { PushParams, PushQuery } from './dto/data-query.dto.js';
 import { PushConnection } from './push-connection.js';
 import { reportLibraryCloses } from './socket-errors.js';
-import { StreamerMetrics } from './streamer-metrics.js';
 
 /**
  * `ws://HOST/data/{sid}/push` (SPEC "WebSocket push"): the handshake was validated before the
@@ -26,7 +27,7 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
   constructor(
     private readonly router: UpgradeRouter,
     private readonly repository: StreamRepository,
-    private readonly metrics: StreamerMetrics,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -42,7 +43,7 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
         this.repository,
         { ...params, maxPending: this.config.PUSH_MAX_PENDING },
         this.logger,
-        this.metrics.pushed,
+        this.observer.pushed,
       );
       this.router.drainBeforeClose(ws, () => push.drain());
     });

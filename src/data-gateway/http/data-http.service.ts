@@ -1,6 +1,8 @@
 import { Inject, Injectable, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../config/app-config.js';
+import { DATA_OBSERVER } from '../../common/data-observer.js';
+import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 import { compareIds, ZERO_ID } from '../../streams/entry-id.js';
 import { BatchEntry, PullSink, resolveCursor } from '../../streams/pull-session.js';
@@ -9,7 +11,6 @@ import { assertSid, parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
 import { ReadQuery } from '../dto/data-query.dto.js';
 import { packBatch } from '../protocol.js';
-import { StreamerMetrics } from '../streamer-metrics.js';
 import { readBody } from './raw-body.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
@@ -55,7 +56,7 @@ export class DataHttpService {
   constructor(
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
-    private readonly metrics: StreamerMetrics,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -70,7 +71,7 @@ export class DataHttpService {
     const ids = await Promise.all(planned.map((e) => this.repository.append(e.sid, e.data)));
     let bytes = 0;
     for (const e of planned) bytes += e.data.length;
-    this.metrics.pushed(planned.length, bytes);
+    this.observer.pushed(planned.length, bytes);
     return ids;
   }
 
@@ -189,7 +190,7 @@ export class DataHttpService {
         fail: (error) => finish([], error),
       };
       const session = this.sessions.create(
-        { sids, cursors, count, latest, onDropped: this.metrics.dropped },
+        { sids, cursors, count, latest, onDropped: this.observer.dropped },
         sink,
       );
       const timer = setTimeout(() => finish([]), block);
@@ -202,7 +203,7 @@ export class DataHttpService {
     const last = new Map<string, string>();
     for (const entry of batch) last.set(entry.sid, entry.id);
     const { header, body } = packBatch(batch);
-    this.metrics.pulled(batch.length, body.length);
+    this.observer.pulled(batch.length, body.length);
     return {
       body,
       entryOffset: asciiJson(header),
