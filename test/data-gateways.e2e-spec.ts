@@ -76,9 +76,17 @@ describe('data gateways at shutdown', () => {
   it('close open sockets with 1001 (not terminated)', async () => {
     const server = await startServer();
     const sid = uniqueKey('gw-close');
+    const redis = await connectRedis();
     const push = await TestSocket.open(`${server.ws}/data/${sid}/push`);
     const pull = await TestSocket.open(`${server.ws}/data/${sid}/pull`);
+    // Both connections are serving (the pull's live read included) before the shutdown starts.
+    await expectEventually(() => server.app.get(ReadHub).stats().listeners === 1);
+    await push.send('[1]');
+    await push.send(Buffer.from('x'));
+    expect(await pull.nextBatch()).toHaveLength(1);
     await server.close();
+    await redis.del(sid);
+    await redis.close();
     expect((await push.closed).code).toBe(1001);
     expect((await pull.closed).code).toBe(1001);
   });
