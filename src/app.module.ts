@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { RequestValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
@@ -27,6 +29,8 @@ export class AppModule {
         ObservabilityModule,
         SiteModule,
       ],
+      // Request DTOs (HTTP queries, GraphQL args) are validated the same way in tests and in main.
+      providers: [{ provide: APP_PIPE, useClass: RequestValidationPipe }],
     };
   }
 }

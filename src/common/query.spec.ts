@@ -1,9 +1,26 @@
 import { StreamerError } from './errors.js';
-import { boolParam, cursorsParam, intParam, numberParam } from './query.js';
+import { BoolQuery, IntQuery, NumberQuery } from './query.js';
+import { validateQuery } from './validation.js';
 
-const q = (s: string) => new URLSearchParams(s);
+class Sample {
+  @BoolQuery() flag = true;
+  @IntQuery(1, 10) n = 1;
+  @NumberQuery(0, 100) f = 0;
+}
 
-describe('query parameters', () => {
+const parse = (query: string) => validateQuery(Sample, new URLSearchParams(query));
+
+function refusal(query: string): string {
+  try {
+    parse(query);
+  } catch (err) {
+    expect(err).toBeInstanceOf(StreamerError);
+    return (err as StreamerError).message;
+  }
+  throw new Error(`${query} was accepted`);
+}
+
+describe('query-string DTO fields', () => {
   it.each([
     ['1', true],
     ['true', true],
@@ -12,26 +29,26 @@ describe('query parameters', () => {
     ['false', false],
     ['False', false],
   ])('boolean %p', (value, expected) => {
-    expect(boolParam(q(`x=${value}`), 'x', !expected)).toBe(expected);
+    expect(parse(`flag=${value}`).flag).toBe(expected);
   });
 
-  it('uses defaults and refuses junk', () => {
-    expect(boolParam(q(''), 'x', true)).toBe(true);
-    expect(() => boolParam(q('x=maybe'), 'x', true)).toThrow(StreamerError);
-    expect(intParam(q('n=7'), 'n', 1, 1, 10)).toBe(7);
-    expect(() => intParam(q('n=11'), 'n', 1, 1, 10)).toThrow(StreamerError);
-    expect(() => intParam(q('n=-1'), 'n', 1, 0, 10)).toThrow(StreamerError);
-    expect(() => intParam(q('n=1e3'), 'n', 1, 0, 10000)).toThrow(StreamerError);
-    expect(numberParam(q('f=2.5'), 'f', 0, 0, 100)).toBe(2.5);
+  it('keeps the defaults for absent and empty parameters', () => {
+    expect(parse('')).toMatchObject({ flag: true, n: 1, f: 0 });
+    expect(parse('n=&f=')).toMatchObject({ n: 1, f: 0 });
   });
 
-  it('takes one cursor for all sids or one per sid', () => {
-    expect(cursorsParam(q(''), ['a', 'b'])).toEqual(['$', '$']);
-    expect(cursorsParam(q('last_entry_id=0'), ['a', 'b'])).toEqual(['0', '0']);
-    expect(cursorsParam(q('last_entry_id=%24%2B5-1'), ['a', 'b'])).toEqual(['$', '5-1']);
-    // a literal + in a query string arrives as a space
-    expect(cursorsParam(q('last_entry_id=$+-'), ['a', 'b'])).toEqual(['$', '-']);
-    expect(() => cursorsParam(q('last_entry_id=1-1+2-2+3-3'), ['a', 'b'])).toThrow(StreamerError);
-    expect(() => cursorsParam(q('last_entry_id=nope'), ['a'])).toThrow(StreamerError);
+  it('parses numbers within their bounds', () => {
+    expect(parse('n=7&f=2.5')).toMatchObject({ n: 7, f: 2.5 });
+    expect(parse('n=1&n=9').n).toBe(1);
+  });
+
+  it('refuses junk, naming the parameter and the value', () => {
+    expect(refusal('flag=maybe')).toBe(
+      'query parameter flag must be a boolean (1/0, true/false), got "maybe"',
+    );
+    expect(refusal('n=11')).toBe('query parameter n must be an integer from 1 to 10, got "11"');
+    expect(refusal('n=-1')).toMatch(/query parameter n must be an integer/);
+    expect(refusal('n=1e3')).toMatch(/query parameter n/);
+    expect(refusal('f=x&n=0')).toMatch(/^query parameter n .*; query parameter f /);
   });
 });

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { badRequest, StreamerError } from '../common/errors.js';
-import { normalizeId } from '../streams/entry-id.js';
+import { StreamerError } from '../common/errors.js';
+import { cursorsFor } from '../streams/cursors.js';
 import { PullSessions } from '../streams/pull-sessions.js';
 import { DataEventModel } from './models/data-event.model.js';
-import { checkSids } from './stream-meta.service.js';
+import { checkSidCount } from './stream-meta.service.js';
 import { SubscriptionSink } from './subscription-sink.js';
 
 /** Entries read per stream per batch. */
@@ -33,13 +33,8 @@ export class DataSubscriptions {
 
   /** The subscription's event stream; ending the iteration (`return()`) stops the session. */
   open(options: DataSubscriptionOptions): AsyncIterableIterator<DataEventModel | StreamerError> {
-    const sids = checkSids(options.sids, this.config.MAX_SIDS_PER_REQUEST);
-    if (sids.length === 0) throw badRequest('sids must name at least one stream');
-    const duplicate = sids.find((sid, i) => sids.indexOf(sid) !== i);
-    if (duplicate !== undefined) {
-      throw badRequest(`stream id listed twice: ${JSON.stringify(duplicate.slice(0, 64))}`);
-    }
-    const cursors = parseCursors(options.lastEntryId, sids.length);
+    const sids = checkSidCount(options.sids, this.config.MAX_SIDS_PER_REQUEST);
+    const cursors = cursorsFor(options.lastEntryId, sids.length, 'lastEntryId');
     // With `latest` one pending batch is enough: anything older is meant to be skipped.
     const sink = new SubscriptionSink(
       options.latest ? 1 : BUFFER_ENTRIES,
@@ -55,19 +50,4 @@ export class DataSubscriptions {
     });
     return sink;
   }
-}
-
-/** `lastEntryId`: `$`, `0`, `-` or an entry id, for every stream or one per stream joined by `+`. */
-export function parseCursors(lastEntryId: string, count: number): string[] {
-  const parts = lastEntryId.split('+');
-  for (const part of parts) {
-    if (part !== '$' && part !== '0' && part !== '-' && normalizeId(part) === null) {
-      throw badRequest(`lastEntryId: malformed entry id ${JSON.stringify(part.slice(0, 48))}`);
-    }
-  }
-  if (parts.length === 1) return Array.from({ length: count }, () => parts[0]);
-  if (parts.length !== count) {
-    throw badRequest(`lastEntryId has ${parts.length} ids for ${count} streams`);
-  }
-  return parts;
 }

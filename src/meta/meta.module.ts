@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import { ApolloDriver } from '@nestjs/apollo';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { AppConfig } from '../config/app-config.js';
 import { StreamsModule } from '../streams/streams.module.js';
@@ -8,7 +9,6 @@ import { DataSubscriptions } from './data-subscriptions.service.js';
 import { graphqlOptions } from './graphql-options.js';
 import { GraphQLWsGateway } from './graphql-ws.gateway.js';
 import { StreamMetaService } from './stream-meta.service.js';
-import { StreamerApolloDriver } from './streamer-apollo.driver.js';
 import { StreamsResolver } from './streams.resolver.js';
 
 /**
@@ -19,7 +19,8 @@ import { StreamsResolver } from './streams.resolver.js';
   imports: [
     StreamsModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
-      driver: StreamerApolloDriver,
+      // Apollo Server 5 on Express through its supported integration, @as-integrations/express5.
+      driver: ApolloDriver,
       inject: [AppConfig],
       useFactory: graphqlOptions,
     }),

@@ -2,14 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { badRequest } from '../common/errors.js';
 import { idMillis } from '../streams/entry-id.js';
-import { assertSid } from '../streams/sid.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
 import { StreamModel } from './models/stream.model.js';
 
 /**
- * What the GraphQL queries and mutations do: validate input, call the repository, shape the
- * answer. `XINFO STREAM` and metadata reads for many streams go out pipelined (one round trip).
+ * What the GraphQL queries and mutations do (their arguments were validated by the DTOs in
+ * `dto/`): check configured limits, call the repository, shape the answer. `XINFO STREAM` and metadata reads for many streams go out pipelined (one round trip).
  */
 @Injectable()
 export class StreamMetaService {
@@ -28,44 +27,34 @@ export class StreamMetaService {
     const wanted =
       sids == null
         ? await this.repository.listSids(true)
-        : checkSids(sids, this.config.MAX_SIDS_PER_REQUEST);
+        : checkSidCount(sids, this.config.MAX_SIDS_PER_REQUEST);
     const infos = await this.repository.info(wanted);
     return infos.map(toStreamModel);
   }
 
   async stream(sid: string): Promise<StreamModel> {
-    const [info] = await this.repository.info([assertSid(sid)]);
+    const [info] = await this.repository.info([sid]);
     return toStreamModel(info);
   }
 
   /** Replaces (or with `update`, shallow-merges into) the stream's metadata. */
-  async setMeta(sid: string, meta: unknown, update: boolean): Promise<boolean> {
-    assertSid(sid);
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-      throw badRequest(`meta must be a JSON object, got ${describe(meta)}`);
-    }
-    await this.repository.setMeta(sid, meta as Record<string, unknown>, update);
+  async setMeta(sid: string, meta: Record<string, unknown>, update: boolean): Promise<boolean> {
+    await this.repository.setMeta(sid, meta, update);
     return true;
   }
 
   /** Removes the stream and its metadata; false when neither existed. */
   deleteStream(sid: string): Promise<boolean> {
-    return this.repository.deleteStream(assertSid(sid));
+    return this.repository.deleteStream(sid);
   }
 }
 
-/** Validates a list of sids from a GraphQL argument (each a valid sid, at most `max`). */
-export function checkSids(sids: readonly string[], max: number): string[] {
+/** MAX_SIDS_PER_REQUEST for a list of sids from a GraphQL argument. */
+export function checkSidCount(sids: readonly string[], max: number): string[] {
   if (sids.length > max) {
     throw badRequest(`at most ${max} stream ids per request, got ${sids.length}`);
   }
-  return sids.map(assertSid);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
+  return [...sids];
 }
 
 function toStreamModel(info: StreamInfo): StreamModel {

@@ -16,8 +16,9 @@ export class LatencyHistogram extends Histogram {
   private sum = 0;
   private count = 0;
 
-  constructor(name: string, help: string, buckets: readonly number[], registry: Registry) {
-    super({ name, help, buckets: [...buckets], registers: [registry] });
+  /** Without `registry`, register it later (`registry.registerMetric`). */
+  constructor(name: string, help: string, buckets: readonly number[], registry?: Registry) {
+    super({ name, help, buckets: [...buckets], registers: registry ? [registry] : [] });
     this.metricName = name;
     this.metricHelp = help;
     this.bounds = [...buckets].sort((a, b) => a - b);

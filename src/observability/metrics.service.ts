@@ -1,44 +1,30 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { StreamerMetrics } from '../data-gateway/streamer-metrics.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { RedisConnection } from '../redis/redis-connections.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 import { ReadHub } from '../streams/read-hub.js';
-import { StreamRepository } from '../streams/stream.repository.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import { DataCounters } from './data-counters.js';
 
 const PREFIX = 'redis_streamer_';
 /** Connection kinds always reported, even at 0, so dashboards see the series from the start. */
 const KINDS = ['push', 'pull', 'graphql'];
-/** XADD round trips are sub-millisecond on a local Redis; the tail goes up to a second. */
-const XADD_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-];
 
 /**
  * The Prometheus registry of this application instance (not prom-client's global one, so several
- * instances in one process, as in the tests, do not collide). The data path keeps plain counters;
- * they are read when `/metrics` is scraped (`collect` callbacks), so nothing here runs per message
- * except `LatencyHistogram.record` for each XADD.
+ * instances in one process, as in the tests, do not collide). The data path reports to
+ * `DataCounters` (its `DataObserver`), which keeps plain numbers; they are read when `/metrics` is
+ * scraped (`collect` callbacks), so nothing here runs per message.
  */
 @Injectable()
-export class MetricsService implements OnModuleInit, OnModuleDestroy {
+export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
-  private readonly xadd = new LatencyHistogram(
-    `${PREFIX}xadd_duration_seconds`,
-    'Round trip of each successful XADD (push path), seconds',
-    XADD_BUCKETS,
-    this.registry,
-  );
-  private readonly recordXadd = (seconds: number) => this.xadd.record(seconds);
 
   constructor(
-    private readonly streamer: StreamerMetrics,
+    private readonly streamer: DataCounters,
     private readonly router: UpgradeRouter,
     private readonly hub: ReadHub,
-    private readonly repository: StreamRepository,
     private readonly connections: RedisConnections,
     @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
   ) {}
@@ -46,6 +32,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const { registry, streamer, router, hub, connections, redis } = this;
     collectDefaultMetrics({ register: registry });
+    registry.registerMetric(streamer.xadd);
 
     new Gauge({
       name: `${PREFIX}websocket_connections`,
@@ -96,7 +83,6 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       'Pull sessions attached to the live read hub',
       () => hub.stats().listeners,
     );
-    this.repository.appendTimed = this.recordXadd;
 
     function counter(name: string, help: string, read: () => number): void {
       new Counter({
@@ -119,10 +105,6 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         },
       });
     }
-  }
-
-  onModuleDestroy(): void {
-    if (this.repository.appendTimed === this.recordXadd) this.repository.appendTimed = null;
   }
 
   /** The text exposition format (`Content-Type` from `contentType`). */

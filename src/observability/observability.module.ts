@@ -1,20 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
-import { DataGatewayModule } from '../data-gateway/data-gateway.module.js';
+import { DATA_OBSERVER } from '../common/data-observer.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { DataCounters } from './data-counters.js';
 import { loggingParams } from './logging.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
-/** JSON logging (pino) and the Prometheus endpoint `/metrics`. */
+/**
+ * JSON logging (pino) and the Prometheus endpoint `/metrics`. Global for its `DATA_OBSERVER`,
+ * through which the data path and the repository report what metrics count.
+ */
+@Global()
 @Module({
   imports: [
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
-    DataGatewayModule,
     StreamsModule,
   ],
   controllers: [MetricsController],
-  providers: [MetricsService],
+  providers: [DataCounters, { provide: DATA_OBSERVER, useExisting: DataCounters }, MetricsService],
+  exports: [DATA_OBSERVER],
 })
 export class ObservabilityModule {}

@@ -122,11 +122,6 @@ export class PullSession implements HubListener {
     this.pump();
   }
 
-  /** The cursor of each stream: the id of the newest entry delivered or queued. */
-  cursor(sid: string): string | undefined {
-    return this.lanes.get(sid)?.cursor;
-  }
-
   /** Sends what the sink can take now, and starts catch-up reads that have room. */
   pump(): void {
     if (this.closed || !this.started || this.pumping) return;

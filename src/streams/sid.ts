@@ -22,25 +22,34 @@ export function assertSid(sid: string): string {
 }
 
 /**
- * The sids of a URL path segment: `+` separates several, each percent-decoded and validated.
- * A sid listed twice is refused (positional push headers would become ambiguous).
+ * Why `sids` is not a list of stream ids, or null when it is: each must be valid, and none listed
+ * twice (positional push headers and per-stream cursors would become ambiguous).
  */
+export function sidListProblem(sids: readonly unknown[]): string | null {
+  const seen = new Set<string>();
+  for (const sid of sids) {
+    if (typeof sid !== 'string') return 'stream id must be a string';
+    const problem = sidProblem(sid);
+    if (problem) return `${problem}: ${JSON.stringify(sid.slice(0, 64))}`;
+    if (seen.has(sid)) return `stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`;
+    seen.add(sid);
+  }
+  return null;
+}
+
+/** The sids of a URL path segment: `+` separates several, each percent-decoded and validated. */
 export function parseSidList(segment: string, maxSids: number): string[] {
-  const sids: string[] = [];
-  for (const part of segment.split('+')) {
-    let sid: string;
+  const sids = segment.split('+').map((part) => {
     try {
-      sid = decodeURIComponent(part);
+      return decodeURIComponent(part);
     } catch {
       throw badRequest(
         `stream id is not valid percent-encoding: ${JSON.stringify(part.slice(0, 64))}`,
       );
     }
-    assertSid(sid);
-    if (sids.includes(sid))
-      throw badRequest(`stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`);
-    sids.push(sid);
-  }
+  });
+  const problem = sidListProblem(sids);
+  if (problem) throw badRequest(problem);
   if (sids.length > maxSids) throw badRequest(`at most ${maxSids} stream ids per request`);
   return sids;
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ErrorReply, RESP_TYPES } from 'redis';
 import { AppConfig } from '../config/app-config.js';
+import { DATA_OBSERVER } from '../common/data-observer.js';
+import type { DataObserver } from '../common/data-observer.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnection } from '../redis/redis-connections.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
@@ -36,16 +38,9 @@ export class StreamRepository {
   constructor(
     @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
     @Inject(AppConfig) config: AppConfig,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
   ) {
     this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
-  }
-
-  /** Called with each successful XADD's round trip in seconds (set by the metrics module). */
-  appendTimed: ((seconds: number) => void) | null = null;
-
-  /** True while the command connection is up. */
-  isReady(): boolean {
-    return this.redis.isReady;
   }
 
   /**
@@ -58,7 +53,7 @@ export class StreamRepository {
       : ['XADD', sid, id, DATA_FIELD, payload];
     const started = performance.now();
     return this.redis.sendCommand<string>(args).then((newId) => {
-      this.appendTimed?.((performance.now() - started) / 1000);
+      this.observer.appended((performance.now() - started) / 1000);
       return newId;
     }, rethrowAsStreamerError);
   }

@@ -18,16 +18,11 @@ export interface UpgradeRoute<P> {
   /** Label for logs and connection counts (`push`, `pull`, `graphql`). */
   kind: string;
   /** The route's parameters when it owns `url`, else null. May throw a StreamerError (-> HTTP 4xx). */
-  match(url: URL, req: IncomingMessage): P | null;
+  match(url: URL): P | null;
   /** The server that completes the handshake (its options: maxPayload, subprotocols, ...). */
   server: WebSocketServer;
   /** Called once the socket is open. */
   connected(ws: WebSocket, req: IncomingMessage, params: P): void;
-  /**
-   * On shutdown, awaited (bounded) before the socket is closed with 1001: a pusher stops taking
-   * entries and answers the acks in flight.
-   */
-  drain?(ws: WebSocket): Promise<void>;
 }
 
 /**
@@ -40,7 +35,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(UpgradeRouter.name);
   private readonly routes: UpgradeRoute<unknown>[] = [];
   private readonly sockets = new Map<WebSocket, string>();
-  private readonly drains = new Map<WebSocket, (ws: WebSocket) => Promise<void>>();
+  private readonly drains = new Map<WebSocket, () => Promise<void>>();
   private nextConnectionId = 0;
   private readonly counts = new Map<string, number>();
   private server: Server | null = null;
@@ -55,6 +50,14 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
 
   register<P>(route: UpgradeRoute<P>): void {
     this.routes.push(route as UpgradeRoute<unknown>);
+  }
+
+  /**
+   * On shutdown, `drain` is awaited (bounded) before `ws` is closed with 1001: a pusher stops
+   * taking entries and answers the acks in flight.
+   */
+  drainBeforeClose(ws: WebSocket, drain: () => Promise<void>): void {
+    if (this.sockets.has(ws)) this.drains.set(ws, drain);
   }
 
   /** Open WebSocket connections by kind. */
@@ -72,7 +75,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
     this.accepting = false;
     // Let pushers flush their acks while the sockets are still open (bounded).
     await Promise.race([
-      Promise.all([...this.drains].map(([ws, drain]) => drain(ws).catch(() => undefined))),
+      Promise.all([...this.drains.values()].map((drain) => drain().catch(() => undefined))),
       new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
     const closing = [...this.sockets.keys()].map(
@@ -100,7 +103,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
     for (const route of this.routes) {
       let params: unknown;
       try {
-        params = route.match(url, req);
+        params = route.match(url);
       } catch (err) {
         if (err instanceof StreamerError)
           return refuse(socket, httpStatusFor(err.code), err.message, err.code);
@@ -121,7 +124,6 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       }
       route.server.handleUpgrade(req, socket, head, (ws) => {
         this.track(ws, route.kind);
-        if (route.drain) this.drains.set(ws, route.drain);
         route.connected(ws, req, params);
       });
       return;

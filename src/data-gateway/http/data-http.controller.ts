@@ -3,6 +3,7 @@ import {
   Get,
   HttpCode,
   Post,
+  Query,
   Req,
   Res,
   StreamableFile,
@@ -18,7 +19,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DataHttpService, MAX_BLOCK_MS, MAX_COUNT, PostBody } from './data-http.service.js';
+import { MAX_BLOCK_MS, MAX_COUNT, ReadQuery } from '../dto/data-query.dto.js';
+import { DataHttpService, PostBody } from './data-http.service.js';
 import type { UploadedPart } from './data-http.service.js';
 import { EntriesUploadInterceptor } from './entries-upload.interceptor.js';
 import { HttpErrorFilter } from './http-error.filter.js';
@@ -145,11 +147,12 @@ export class DataHttpController {
   @ApiResponse({ status: 503, description: 'Redis unreachable', schema: ERROR_SCHEMA })
   async pull(
     @Req() req: Request,
+    @Query() query: ReadQuery,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const result = await this.data.read(sidSegment(req), queryOf(req), gone.signal);
+    const result = await this.data.read(sidSegment(req), query, gone.signal);
     res.setHeader('entry-offset', result.entryOffset);
     res.setHeader('x-last-entry-id', result.lastEntryId);
     return new StreamableFile(result.body, {
@@ -167,12 +170,6 @@ function sidSegment(req: Request): string {
   const path = (req.originalUrl ?? req.url).split('?', 1)[0];
   const match = /\/data\/([^/]+)\/?$/.exec(path);
   return match ? match[1] : '';
-}
-
-function queryOf(req: Request): URLSearchParams {
-  const url = req.originalUrl ?? req.url;
-  const q = url.indexOf('?');
-  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 }
 
 /** Sorts the body by content type: multipart (parsed by multer), JSON/urlencoded (refused), or raw. */

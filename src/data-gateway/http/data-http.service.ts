@@ -1,24 +1,20 @@
 import { Inject, Injectable, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../config/app-config.js';
+import { DATA_OBSERVER } from '../../common/data-observer.js';
+import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
-import { boolParam, cursorsParam, intParam, QueryLike } from '../../common/query.js';
 import { compareIds, ZERO_ID } from '../../streams/entry-id.js';
 import { BatchEntry, PullSink, resolveCursor } from '../../streams/pull-session.js';
 import { PullSessions } from '../../streams/pull-sessions.js';
 import { assertSid, parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
+import { ReadQuery } from '../dto/data-query.dto.js';
 import { packBatch } from '../protocol.js';
-import { StreamerMetrics } from '../streamer-metrics.js';
 import { readBody } from './raw-body.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
 export const ENTRIES_FIELD = 'entries';
-
-/** Most entries per stream one GET answers with. */
-export const MAX_COUNT = 10_000;
-/** Longest `block` a GET may ask for (ms). */
-export const MAX_BLOCK_MS = 3_600_000;
 
 /** A file part as multer hands it over (memory storage). */
 export interface UploadedPart {
@@ -60,7 +56,7 @@ export class DataHttpService {
   constructor(
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
-    private readonly metrics: StreamerMetrics,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -75,7 +71,7 @@ export class DataHttpService {
     const ids = await Promise.all(planned.map((e) => this.repository.append(e.sid, e.data)));
     let bytes = 0;
     for (const e of planned) bytes += e.data.length;
-    this.metrics.pushed(planned.length, bytes);
+    this.observer.pushed(planned.length, bytes);
     return ids;
   }
 
@@ -84,12 +80,14 @@ export class DataHttpService {
    * `block`, or when entries are there already, answers at once; otherwise waits up to `block`
    * ms for the first live batch. `signal` aborts the wait (the client went away).
    */
-  async read(segment: string, query: QueryLike, signal: AbortSignal): Promise<ReadResult> {
-    const sids = parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST);
-    const given = cursorsParam(query, sids);
-    const count = intParam(query, 'count', 1, 1, MAX_COUNT);
-    const latest = boolParam(query, 'latest', false);
-    const block = intParam(query, 'block', 0, 0, MAX_BLOCK_MS);
+  async read(segment: string, query: ReadQuery, signal: AbortSignal): Promise<ReadResult> {
+    const {
+      sids,
+      cursors: given,
+      count,
+      latest,
+      block,
+    } = query.forSids(parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST));
 
     const { cursors, batch: ready } = latest
       ? await this.readLatest(sids, given)
@@ -192,7 +190,7 @@ export class DataHttpService {
         fail: (error) => finish([], error),
       };
       const session = this.sessions.create(
-        { sids, cursors, count, latest, onDropped: this.metrics.dropped },
+        { sids, cursors, count, latest, onDropped: this.observer.dropped },
         sink,
       );
       const timer = setTimeout(() => finish([]), block);
@@ -205,7 +203,7 @@ export class DataHttpService {
     const last = new Map<string, string>();
     for (const entry of batch) last.set(entry.sid, entry.id);
     const { header, body } = packBatch(batch);
-    this.metrics.pulled(batch.length, body.length);
+    this.observer.pulled(batch.length, body.length);
     return {
       body,
       entryOffset: asciiJson(header),

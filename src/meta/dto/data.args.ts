@@ -1,8 +1,12 @@
 import { ArgsType, Field } from '@nestjs/graphql';
+import { ArrayNotEmpty } from 'class-validator';
+import { IsCursorList, IsSidList } from '../../streams/validators.js';
 
 @ArgsType()
 export class DataArgs {
   @Field(() => [String], { description: 'The streams to follow.' })
+  @ArrayNotEmpty({ message: 'sids must name at least one stream' })
+  @IsSidList()
   sids: string[];
 
   @Field(() => String, {
@@ -11,6 +15,7 @@ export class DataArgs {
       'Start after this id: "$" = only new entries, "0" = from the beginning, or an entry id; ' +
       'one per sid may be joined with "+".',
   })
+  @IsCursorList()
   lastEntryId: string;
 
   @Field(() => Boolean, {

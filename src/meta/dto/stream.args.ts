@@ -1,5 +1,12 @@
 import { ArgsType, Field } from '@nestjs/graphql';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { IsSid } from '../../streams/validators.js';
 import { JSONScalar } from '../json.scalar.js';
+
+/**
+ * Arguments of the queries and mutations, validated by the global pipe (class-validator). Limits
+ * that depend on configuration (MAX_SIDS_PER_REQUEST) are checked by `StreamMetaService`.
+ */
 
 @ArgsType()
 export class SidsArgs {
@@ -16,22 +23,27 @@ export class StreamsArgs {
     nullable: true,
     description: 'The streams to describe; every stream and metadata-only sid when omitted.',
   })
+  @IsOptional()
+  @IsSid({ each: true })
   sids?: string[] | null;
 }
 
 @ArgsType()
 export class SidArgs {
   @Field(() => String)
+  @IsSid()
   sid: string;
 }
 
 @ArgsType()
 export class StreamMetaArgs {
   @Field(() => String)
+  @IsSid()
   sid: string;
 
   @Field(() => JSONScalar, { description: 'A JSON object.' })
-  meta: unknown;
+  @IsJsonObject()
+  meta: Record<string, unknown>;
 
   @Field(() => Boolean, {
     defaultValue: false,
@@ -48,4 +60,23 @@ export class EntryTimeArgs {
       'A strftime pattern (e.g. "%Y-%m-%d %H:%M:%S"), applied in UTC; ISO-8601 when omitted.',
   })
   format?: string | null;
+}
+
+/** A JSON object (not a list, string, number or null). */
+function IsJsonObject(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isJsonObject',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value),
+      defaultMessage: (args) =>
+        `${args?.property} must be a JSON object, got ${describe(args?.value)}`,
+    },
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
 }

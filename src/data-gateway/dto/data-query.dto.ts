@@ -1,0 +1,101 @@
+import { badRequest } from '../../common/errors.js';
+import { BoolQuery, IntQuery, NumberQuery } from '../../common/query.js';
+import { cursorsFor } from '../../streams/cursors.js';
+import { IsCursorList } from '../../streams/validators.js';
+
+/**
+ * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),
+ * validated with class-validator: by the handshake of the WebSocket gateways (`DataWsAdapter`)
+ * and by the global pipe for HTTP. Field names are the wire names. `forSids` adds the checks
+ * that need the URL's stream ids and gives the connection's parameters.
+ */
+
+/** Most entries per stream in one batch (WebSocket pull, HTTP GET). */
+export const MAX_COUNT = 10_000;
+/** Longest `block` a puller may ask for (ms). */
+export const MAX_BLOCK_MS = 3_600_000;
+const MAX_FPS = 10_000;
+
+export interface PushParams {
+  sids: string[];
+  header: boolean;
+  ack: boolean;
+}
+
+export interface PullParams {
+  sids: string[];
+  cursors: string[];
+  count: number;
+  block: number;
+  latest: boolean;
+  maxFps: number;
+  ack: boolean;
+  header: boolean;
+}
+
+export interface ReadParams {
+  sids: string[];
+  cursors: string[];
+  count: number;
+  latest: boolean;
+  block: number;
+}
+
+/** `ws://HOST/data/{sid}/push?header=1&ack=0` */
+export class PushQuery {
+  @BoolQuery() header = true;
+  @BoolQuery() ack = false;
+
+  forSids(sids: string[]): PushParams {
+    checkHeader(this.header, sids);
+    return { sids, header: this.header, ack: this.ack };
+  }
+}
+
+/** `ws://HOST/data/{sid}/pull?last_entry_id=$&count=1&block=5000&...` */
+export class PullQuery {
+  @IsCursorList() last_entry_id = '$';
+  @IntQuery(1, MAX_COUNT) count = 1;
+  @IntQuery(0, MAX_BLOCK_MS) block = 5000;
+  @BoolQuery() latest = false;
+  @NumberQuery(0, MAX_FPS) max_fps = 0;
+  @BoolQuery() ack = false;
+  @BoolQuery() header = true;
+
+  forSids(sids: string[]): PullParams {
+    checkHeader(this.header, sids);
+    return {
+      sids,
+      cursors: cursorsFor(this.last_entry_id, sids.length, 'last_entry_id'),
+      count: this.count,
+      block: this.block,
+      latest: this.latest,
+      maxFps: this.max_fps,
+      ack: this.ack,
+      header: this.header,
+    };
+  }
+}
+
+/** `GET /data/{sid}?last_entry_id=$&count=1&latest=0&block=0` */
+export class ReadQuery {
+  @IsCursorList() last_entry_id = '$';
+  @IntQuery(1, MAX_COUNT) count = 1;
+  @BoolQuery() latest = false;
+  @IntQuery(0, MAX_BLOCK_MS) block = 0;
+
+  forSids(sids: string[]): ReadParams {
+    return {
+      sids,
+      cursors: cursorsFor(this.last_entry_id, sids.length, 'last_entry_id'),
+      count: this.count,
+      latest: this.latest,
+      block: this.block,
+    };
+  }
+}
+
+/** `header=0` sends bare binary frames: there is no header to say which stream each is for. */
+function checkHeader(header: boolean, sids: readonly string[]): void {
+  if (!header && sids.length > 1) throw badRequest('header=0 takes a single stream id');
+}

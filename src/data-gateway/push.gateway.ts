@@ -1,0 +1,51 @@
+import { Inject, Logger } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
+import { AppConfig } from '../config/app-config.js';
+import { DATA_OBSERVER } from '../common/data-observer.js';
+import type { DataObserver } from '../common/data-observer.js';
+import { StreamRepository } from '../streams/stream.repository.js';
+import { UpgradeRouter } from '../upgrade/upgrade-router.js';
+import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
+import { PushParams, PushQuery } from './dto/data-query.dto.js';
+import { PushConnection } from './push-connection.js';
+import { reportLibraryCloses } from './socket-errors.js';
+
+/**
+ * `ws://HOST/data/{sid}/push` (SPEC "WebSocket push"): the handshake was validated before the
+ * upgrade (`PushQuery`); each connection is a `PushConnection` reading raw frames.
+ */
+@WebSocketGateway<DataGatewayOptions<PushParams>>({
+  path: '/data/:sid/push',
+  kind: 'push',
+  query: PushQuery,
+})
+export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
+  private readonly logger = new Logger(PushGateway.name);
+
+  constructor(
+    private readonly router: UpgradeRouter,
+    private readonly repository: StreamRepository,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(): void {
+    this.logger.debug('serving /data/{sid}/push');
+  }
+
+  handleConnection(ws: WebSocket, _req: IncomingMessage, params: PushParams): void {
+    guardConnection(ws, this.logger, () => {
+      reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
+      const push = new PushConnection(
+        ws,
+        this.repository,
+        { ...params, maxPending: this.config.PUSH_MAX_PENDING },
+        this.logger,
+        this.observer.pushed,
+      );
+      this.router.drainBeforeClose(ws, () => push.drain());
+    });
+  }
+}
