@@ -1,0 +1,179 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { AppConfig } from '../../config/app-config.js';
+import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
+import { numberParam, QueryLike } from '../../common/query.js';
+import { BatchEntry, PullSession, PullSink } from '../../streams/pull-session.js';
+import { PullSessions } from '../../streams/pull-sessions.js';
+import { parseSidList } from '../../streams/sid.js';
+import { FramePacer } from '../frame-pacer.js';
+import { StreamerMetrics } from '../streamer-metrics.js';
+
+/** The multipart boundary between frames (never appears in a part header). */
+export const MJPEG_BOUNDARY = 'redis-streamer-frame';
+export const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`;
+export const DEFAULT_MAX_FPS = 30;
+export const MAX_MAX_FPS = 1000;
+
+const CRLF = Buffer.from('\r\n');
+const CLOSING = Buffer.from(`--${MJPEG_BOUNDARY}--\r\n`);
+
+/** A JPEG starts with the SOI marker `FF D8`. */
+export function isJpeg(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0xff && data[1] === 0xd8;
+}
+
+/** The part header that precedes one frame. */
+export function partHeader(length: number, entryId: string): Buffer {
+  return Buffer.from(
+    `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\nX-Entry-Id: ${entryId}\r\n\r\n`,
+  );
+}
+
+/** What a viewer holds right now (for tests and diagnostics). */
+export interface ViewerState {
+  sid: string;
+  /** Newest entry id the viewer's session has taken (sent or held). */
+  cursor: string | undefined;
+  /** Bytes written to the response that the socket has not taken yet. */
+  bufferedBytes: number;
+}
+
+/**
+ * `GET /data/{sid}/mjpeg` (SPEC "MJPEG view"): a `latest` pull session on the shared read hub
+ * per viewer, written as `multipart/x-mixed-replace` parts.
+ *
+ * Memory per viewer is one frame: the session keeps only the newest entry (older ones are
+ * skipped), and nothing is written while the response has not drained the previous frame.
+ * Entries that are not JPEG are skipped.
+ */
+@Injectable()
+export class MjpegService implements BeforeApplicationShutdown {
+  private readonly viewers = new Set<MjpegViewer>();
+  private stopping = false;
+
+  constructor(
+    private readonly sessions: PullSessions,
+    private readonly metrics: StreamerMetrics,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Validates the request (throws a `StreamerError` before anything is written), then keeps `res`
+   * open and streams frames until the client goes, the session fails or the server stops.
+   */
+  open(segment: string, query: QueryLike, res: ServerResponse): void {
+    if (this.stopping) throw new StreamerError(ErrorCode.ShuttingDown, 'server shutting down');
+    const sids = parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST);
+    if (sids.length !== 1) {
+      throw badRequest('an MJPEG view shows one stream: name a single stream id in the URL');
+    }
+    const maxFps = numberParam(query, 'max_fps', DEFAULT_MAX_FPS, 0, MAX_MAX_FPS);
+
+    res.writeHead(200, {
+      'Content-Type': MJPEG_CONTENT_TYPE,
+      'Cache-Control': 'no-store, no-cache, must-revalidate',
+      Pragma: 'no-cache',
+      // Reverse proxies must pass frames on as they come.
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    const viewer = new MjpegViewer(sids[0], res, maxFps, this.metrics, () =>
+      this.viewers.delete(viewer),
+    );
+    this.viewers.add(viewer);
+    // `0` with `latest`: the newest entry of the stream first, then each new one.
+    const session = this.sessions.create(
+      { sids, cursors: ['0'], count: 1, latest: true, onDropped: this.metrics.dropped },
+      viewer,
+    );
+    viewer.attach(session);
+    void session.start();
+  }
+
+  /** Viewers open now. */
+  state(): ViewerState[] {
+    return [...this.viewers].map((v) => v.state());
+  }
+
+  /** Ends every view with the closing boundary before the HTTP server and the hub stop. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    for (const viewer of [...this.viewers]) viewer.end();
+  }
+}
+
+/** One open MJPEG response: paces frames (max_fps, socket drain) and skips non-JPEG entries. */
+class MjpegViewer implements PullSink {
+  private session: PullSession | null = null;
+  private closed = false;
+  private draining = false;
+  private readonly pacer: FramePacer;
+
+  constructor(
+    private readonly sid: string,
+    private readonly res: ServerResponse,
+    maxFps: number,
+    private readonly metrics: StreamerMetrics,
+    private readonly onClosed: () => void,
+  ) {
+    this.pacer = new FramePacer(maxFps, () => this.session?.pump());
+    res.once('close', () => this.stop());
+    res.on('drain', () => {
+      this.draining = false;
+      this.session?.pump();
+    });
+  }
+
+  attach(session: PullSession): void {
+    this.session = session;
+    if (this.closed) session.close();
+  }
+
+  canSend(): boolean {
+    return !this.closed && !this.draining && this.pacer.ready();
+  }
+
+  send(batch: BatchEntry[]): void {
+    // With `latest` and one stream a batch is one entry: the newest one.
+    const { id, data } = batch[batch.length - 1];
+    if (!isJpeg(data)) return;
+    const { res } = this;
+    res.cork();
+    res.write(partHeader(data.length, id));
+    res.write(data);
+    const more = res.write(CRLF);
+    process.nextTick(() => res.uncork());
+    if (!more) this.draining = true;
+    this.pacer.sent();
+    this.metrics.pulled(1, data.length);
+  }
+
+  fail(_error: StreamerError): void {
+    // Headers are sent: the only way to tell the client is to end the multipart body.
+    this.end();
+  }
+
+  /** Writes the closing boundary and ends the response. */
+  end(): void {
+    if (this.closed) return;
+    this.res.end(CLOSING);
+    this.stop();
+  }
+
+  state(): ViewerState {
+    return {
+      sid: this.sid,
+      cursor: this.session?.cursor(this.sid),
+      bufferedBytes: this.res.writableLength,
+    };
+  }
+
+  private stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pacer.stop();
+    this.session?.close();
+    this.onClosed();
+  }
+}
