@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         MetaModule,
         HealthModule,
         ObservabilityModule,
+        ConsoleModule,
       ],
     };
   }
