@@ -167,7 +167,7 @@ describe('GET /data/{sid}/mjpeg', () => {
 });
 
 describe('GET /data/{sid}/mjpeg at shutdown', () => {
-  it('ends open views with the closing boundary', async () => {
+  it('ends open views cleanly, after a complete frame', async () => {
     const own = await startServer();
     const key = sid('shutdown');
     const jpeg = jpegLike();
@@ -178,7 +178,7 @@ describe('GET /data/{sid}/mjpeg at shutdown', () => {
     await reader.part(0);
 
     await own.close();
-    await reader.until(() => reader.closedByServer, 10_000, 'the closing boundary');
+    await reader.until(() => reader.closedByServer, 10_000, 'a clean end');
     expect(reader.parts).toHaveLength(1);
   });
 });

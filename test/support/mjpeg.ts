@@ -12,7 +12,7 @@ export interface MjpegPart {
  */
 export class MjpegReader {
   readonly parts: MjpegPart[] = [];
-  /** True once the server ended the body with the closing boundary. */
+  /** True once the server ended the body after a complete part. */
   closedByServer = false;
   private buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
@@ -26,7 +26,11 @@ export class MjpegReader {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.parse();
     });
-    res.on('end', () => this.wake());
+    res.on('end', () => {
+      // Each part is followed by the next delimiter: a clean end leaves just that behind.
+      this.closedByServer = this.buffer.toString() === `--${this.boundary}\r\n`;
+      this.wake();
+    });
     res.on('close', () => this.wake());
   }
 
@@ -95,10 +99,6 @@ export class MjpegReader {
     const delimiter = `--${this.boundary}`;
     for (;;) {
       const headEnd = this.buffer.indexOf('\r\n\r\n');
-      if (this.buffer.subarray(0, delimiter.length + 2).toString() === `${delimiter}--`) {
-        this.closedByServer = true;
-        break;
-      }
       if (headEnd < 0) break;
       const lines = this.buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
       if (lines[0] !== delimiter) throw new Error(`expected ${delimiter}, got ${lines[0]}`);
@@ -109,10 +109,12 @@ export class MjpegReader {
       }
       const length = Number(headers['content-length']);
       const start = headEnd + 4;
-      if (this.buffer.length < start + length + 2) break;
       const data = Buffer.from(this.buffer.subarray(start, start + length));
-      if (this.buffer.subarray(start + length, start + length + 2).toString() !== '\r\n') {
-        throw new Error('part not followed by CRLF');
+      // The next delimiter follows every part at once (browsers show a part when they see it).
+      const after = start + length + 2 + delimiter.length + 2;
+      if (this.buffer.length < after) break;
+      if (this.buffer.subarray(start + length, after).toString() !== `\r\n${delimiter}\r\n`) {
+        throw new Error('part not followed by the next delimiter');
       }
       this.parts.push({ headers, data });
       this.buffer = this.buffer.subarray(start + length + 2);

@@ -15,18 +15,23 @@ export const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${MJPEG_B
 export const DEFAULT_MAX_FPS = 30;
 export const MAX_MAX_FPS = 1000;
 
-const CRLF = Buffer.from('\r\n');
-const CLOSING = Buffer.from(`--${MJPEG_BOUNDARY}--\r\n`);
+/**
+ * Each frame is followed at once by the next delimiter: browsers show a part only when they see
+ * the boundary after it (they do not trust Content-Length), so a frame is on screen as soon as
+ * it is sent, not when the next one comes.
+ */
+const DELIMITER = Buffer.from(`\r\n--${MJPEG_BOUNDARY}\r\n`);
+const FIRST_DELIMITER = DELIMITER.subarray(2);
 
 /** A JPEG starts with the SOI marker `FF D8`. */
 export function isJpeg(data: Buffer): boolean {
   return data.length >= 2 && data[0] === 0xff && data[1] === 0xd8;
 }
 
-/** The part header that precedes one frame. */
+/** The part headers of one frame (the delimiter before them was sent after the previous frame). */
 export function partHeader(length: number, entryId: string): Buffer {
   return Buffer.from(
-    `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\nX-Entry-Id: ${entryId}\r\n\r\n`,
+    `Content-Type: image/jpeg\r\nContent-Length: ${length}\r\nX-Entry-Id: ${entryId}\r\n\r\n`,
   );
 }
 
@@ -77,7 +82,7 @@ export class MjpegService implements BeforeApplicationShutdown {
       // Reverse proxies must pass frames on as they come.
       'X-Accel-Buffering': 'no',
     });
-    res.flushHeaders();
+    res.write(FIRST_DELIMITER);
     const viewer = new MjpegViewer(sids[0], res, maxFps, this.metrics, () =>
       this.viewers.delete(viewer),
     );
@@ -96,7 +101,7 @@ export class MjpegService implements BeforeApplicationShutdown {
     return [...this.viewers].map((v) => v.state());
   }
 
-  /** Ends every view with the closing boundary before the HTTP server and the hub stop. */
+  /** Ends every view before the HTTP server and the hub stop. */
   beforeApplicationShutdown(): void {
     this.stopping = true;
     for (const viewer of [...this.viewers]) viewer.end();
@@ -142,7 +147,7 @@ class MjpegViewer implements PullSink {
     res.cork();
     res.write(partHeader(data.length, id));
     res.write(data);
-    const more = res.write(CRLF);
+    const more = res.write(DELIMITER);
     process.nextTick(() => res.uncork());
     if (!more) this.draining = true;
     this.pacer.sent();
@@ -150,14 +155,14 @@ class MjpegViewer implements PullSink {
   }
 
   fail(_error: StreamerError): void {
-    // Headers are sent: the only way to tell the client is to end the multipart body.
+    // Headers are sent: the only way to tell the client is to end the body.
     this.end();
   }
 
-  /** Writes the closing boundary and ends the response. */
+  /** Ends the response (after a delimiter, so the last frame was complete). */
   end(): void {
     if (this.closed) return;
-    this.res.end(CLOSING);
+    this.res.end();
     this.stop();
   }
 
