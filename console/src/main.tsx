@@ -136,7 +136,7 @@ function StreamList(props: {
           <tr>
             <th>stream</th>
             <th class="num">length</th>
-            <th>last entry</th>
+            <th title="UTC">last entry</th>
             <th class="num" title="entries per second">
               /s
             </th>
@@ -153,9 +153,13 @@ function StreamList(props: {
                 onClick={() => props.toggle(sid)}
                 title={row?.error ?? 'show live'}
               >
-                <td class="sid">{sid}</td>
+                <td class="sid" title={sid}>
+                  {sid}
+                </td>
                 <td class="num length">{row?.length ?? '…'}</td>
-                <td class="time">{lastEntry(row)}</td>
+                <td class="time" title={row?.lastEntryTime ?? ''}>
+                  {lastEntry(row)}
+                </td>
                 <td class="num rate">{formatRate(props.list.rates.get(sid) ?? null)}</td>
               </tr>
             );
@@ -171,9 +175,10 @@ function StreamList(props: {
   );
 }
 
+/** The last entry's time of day (UTC); the full date is in the cell's title. */
 function lastEntry(row: StreamRow | undefined): string {
   if (!row) return '…';
-  if (row.lastEntryTime) return row.lastEntryTime.replace('T', ' ').replace('Z', '');
+  if (row.lastEntryTime) return row.lastEntryTime.slice(11, 19);
   return row.error ? 'not a stream' : '–';
 }
 
@@ -256,11 +261,12 @@ function LiveView({
     };
   }, [sid]);
 
+  // Re-checked on each list refresh and each frame: the view may catch up after the report.
   useEffect(() => {
     if (!row || !counter.current) return;
     counter.current.report(row.entriesAdded ?? 0, row.lastEntryId);
     setSkipped(counter.current.skipped);
-  }, [row?.entriesAdded, row?.lastEntryId]);
+  }, [row?.entriesAdded, row?.lastEntryId, shown?.id]);
 
   const behind = shown && row?.lastEntryId && compareIds(shown.id, row.lastEntryId) < 0;
   return (
