@@ -59,6 +59,10 @@ describe('GET /data/{sid}/mjpeg', () => {
       expect(reader.status).toBe(200);
       expect(reader.contentType).toMatch(/^multipart\/x-mixed-replace; boundary=\S+$/);
       expect(reader.res.headers['cache-control']).toMatch(/no-store/);
+      // A tab showing the stream may style its image document, and load nothing else.
+      expect(reader.res.headers['content-security-policy']).toBe(
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      );
 
       const first = await reader.part(0);
       expect(first.headers['content-type']).toBe('image/jpeg');

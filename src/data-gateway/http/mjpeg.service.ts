@@ -13,6 +13,8 @@ import { StreamerMetrics } from '../streamer-metrics.js';
 export const MJPEG_BOUNDARY = 'redis-streamer-frame';
 export const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`;
 export const DEFAULT_MAX_FPS = 30;
+const MJPEG_CSP =
+  "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 export const MAX_MAX_FPS = 1000;
 
 /**
@@ -81,6 +83,9 @@ export class MjpegService implements BeforeApplicationShutdown {
       Pragma: 'no-cache',
       // Reverse proxies must pass frames on as they come.
       'X-Accel-Buffering': 'no',
+      // Opened in a tab, the browser shows the frames in an image document of its own making,
+      // which styles itself inline.
+      'Content-Security-Policy': MJPEG_CSP,
     });
     res.write(FIRST_DELIMITER);
     const viewer = new MjpegViewer(sids[0], res, maxFps, this.metrics, () =>
