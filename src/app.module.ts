@@ -3,6 +3,7 @@ import { APP_PIPE } from '@nestjs/core';
 import { RequestValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         ObservabilityModule,
         SiteModule,
+        ConsoleModule,
       ],
       // Request DTOs (HTTP queries, GraphQL args) are validated the same way in tests and in main.
       providers: [{ provide: APP_PIPE, useClass: RequestValidationPipe }],

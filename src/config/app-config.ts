@@ -49,6 +49,8 @@ export class AppConfig {
   /** Allowed CORS origins, comma separated; `*` allows any. */
   @IsString() CORS_ORIGINS = '*';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /** Folder of the built web console and GraphiQL; empty = `dist/web` beside the service. */
+  @IsString() CONSOLE_DIR = '';
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
 }

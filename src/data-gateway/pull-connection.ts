@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { StreamerError } from '../common/errors.js';
 import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
 import { packBatch } from './protocol.js';
+import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from './socket-errors.js';
 
 export interface PullSinkOptions {
@@ -26,9 +27,8 @@ const EMPTY = Buffer.alloc(0);
 export class PullConnection implements PullSink {
   private session: PullSession | null = null;
   private awaitingAck = false;
-  private nextAllowed = 0;
   private lastSent = Date.now();
-  private fpsTimer: NodeJS.Timeout | null = null;
+  private readonly pacer: FramePacer;
   private heartbeat: NodeJS.Timeout | null = null;
   private draining = false;
   private closed = false;
@@ -44,6 +44,7 @@ export class PullConnection implements PullSink {
     private readonly options: PullSinkOptions,
     private readonly onDelivered?: (entries: number, bytes: number) => void,
   ) {
+    this.pacer = new FramePacer(options.maxFps, () => this.session?.pump());
     ws.on('message', (_data: Buffer, isBinary: boolean) => {
       if (this.options.ack && !isBinary && this.awaitingAck) {
         this.awaitingAck = false;
@@ -64,19 +65,7 @@ export class PullConnection implements PullSink {
       this.draining = true;
       return false;
     }
-    if (this.options.maxFps > 0) {
-      const wait = this.nextAllowed - Date.now();
-      if (wait > 0) {
-        if (!this.fpsTimer) {
-          this.fpsTimer = setTimeout(() => {
-            this.fpsTimer = null;
-            this.session?.pump();
-          }, wait);
-        }
-        return false;
-      }
-    }
-    return true;
+    return this.pacer.ready();
   }
 
   send(batch: BatchEntry[]): void {
@@ -104,7 +93,7 @@ export class PullConnection implements PullSink {
   private sent(): void {
     this.lastSent = Date.now();
     if (this.options.ack) this.awaitingAck = true;
-    if (this.options.maxFps > 0) this.nextAllowed = this.lastSent + 1000 / this.options.maxFps;
+    this.pacer.sent(this.lastSent);
   }
 
   /** Empty batches (`[]` + empty binary frame) after `heartbeatMs` without data. */
@@ -125,7 +114,7 @@ export class PullConnection implements PullSink {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat) clearTimeout(this.heartbeat);
-    if (this.fpsTimer) clearTimeout(this.fpsTimer);
+    this.pacer.stop();
     this.session?.close();
   }
 }

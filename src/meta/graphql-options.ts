@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Request } from 'express';
@@ -32,8 +33,40 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
     // only after the upgrade router has closed the WebSockets with 1001.
     stopOnApplicationShutdown: true,
     plugins: sandbox
-      ? [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]
+      ? [
+          withGraphiQLLink(
+            ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+          ),
+        ]
       : [],
     context: ({ req }: { req: Request }) => ({ req }),
+  };
+}
+
+/** Where the service serves its own GraphiQL (no CDN needed), see ConsoleModule. */
+export const GRAPHIQL_PATH = '/graphiql';
+const OFFLINE_TEXT = 'it appears that you might be offline.</p>';
+const OFFLINE_LINK = `${OFFLINE_TEXT}\n  <p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a>: served by this service, it works without internet access.</p>`;
+
+/**
+ * Apollo Sandbox comes from Apollo's CDN; where that cannot load, the landing page shows its
+ * "offline" text. This adds a link to the local GraphiQL there.
+ */
+export function withGraphiQLLink(plugin: ApolloServerPlugin): ApolloServerPlugin {
+  return {
+    ...plugin,
+    async serverWillStart(service) {
+      const listener = await plugin.serverWillStart?.(service);
+      const render = listener?.renderLandingPage;
+      if (!listener || !render) return listener;
+      return {
+        ...listener,
+        async renderLandingPage() {
+          const page = await render.call(listener);
+          const html = typeof page.html === 'string' ? page.html : await page.html();
+          return { html: html.replace(OFFLINE_TEXT, OFFLINE_LINK) };
+        },
+      };
+    },
   };
 }

@@ -6,8 +6,11 @@ import { ErrorCode } from '../common/errors.js';
 
 /** JSON request bodies (GraphQL queries and mutations) are small; 1 MiB is plenty. */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
-/** HTML pages that load scripts and styles from elsewhere: Apollo Sandbox and Swagger UI. */
-const PAGES_WITH_OWN_CSP = /^\/(graphql|docs)(\/|$|-)/;
+/**
+ * Pages with a policy of their own: Apollo Sandbox and Swagger UI (scripts and styles from
+ * elsewhere), and the web console and GraphiQL (this origin only, set by ConsoleModule).
+ */
+const PAGES_WITH_OWN_CSP = /^\/(graphql|docs|console|graphiql)(\/|$|-)/;
 /** Response headers of the HTTP data endpoints that browsers may read cross-origin. */
 const EXPOSED_HEADERS = ['entry-offset', 'x-last-entry-id', 'x-request-id'];
 

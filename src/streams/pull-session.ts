@@ -122,6 +122,11 @@ export class PullSession implements HubListener {
     this.pump();
   }
 
+  /** The cursor of a stream: the id of the newest entry delivered, queued or skipped. */
+  cursor(sid: string): string | undefined {
+    return this.lanes.get(sid)?.cursor;
+  }
+
   /** Sends what the sink can take now, and starts catch-up reads that have room. */
   pump(): void {
     if (this.closed || !this.started || this.pumping) return;

@@ -99,3 +99,12 @@ export class ReadQuery {
 function checkHeader(header: boolean, sids: readonly string[]): void {
   if (!header && sids.length > 1) throw badRequest('header=0 takes a single stream id');
 }
+
+/** Default and largest `max_fps` of an MJPEG view. */
+export const DEFAULT_MJPEG_FPS = 30;
+export const MAX_MJPEG_FPS = 1000;
+
+/** `GET /data/{sid}/mjpeg?max_fps=30` */
+export class MjpegQuery {
+  @NumberQuery(0, MAX_MJPEG_FPS) max_fps = DEFAULT_MJPEG_FPS;
+}

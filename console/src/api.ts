@@ -1,0 +1,158 @@
+/**
+ * The console's only way to the service: its public API. GraphQL over HTTP for lists, metadata
+ * and deletion, `POST /data/{sid}` to push, the WebSocket pull for live views. The token (when
+ * auth is on) is kept in sessionStorage and sent as `Authorization` or `access_token`.
+ */
+import { splitBatch, PulledEntry } from './lib/batch.js';
+
+const TOKEN_KEY = 'redis-streamer.token';
+
+export function getToken(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+export function setToken(token: string): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function authHeaders(): Record<string, string> {
+  const token = getToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export class ApiError extends Error {}
+
+interface GqlAnswer<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders() },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await res.json().catch(() => ({}))) as GqlAnswer<T>;
+  if (answer.errors?.length) {
+    const [first] = answer.errors;
+    const code = first.extensions?.code;
+    throw new ApiError(code ? `${code}: ${first.message}` : first.message);
+  }
+  if (!res.ok || !answer.data) throw new ApiError(`GraphQL answered HTTP ${res.status}`);
+  return answer.data;
+}
+
+/** One row of the stream list. */
+export interface StreamRow {
+  sid: string;
+  length: number | null;
+  entriesAdded: number | null;
+  lastEntryId: string | null;
+  lastEntryTime: string | null;
+  error: string | null;
+}
+
+/** Every stream id (cheap: a SCAN on the server). */
+export async function listSids(): Promise<string[]> {
+  return (await gql<{ sids: string[] }>('{ sids }')).sids;
+}
+
+/** Length, last entry and counters of the given streams (XINFO STREAM each on the server). */
+export async function describeStreams(sids: string[]): Promise<StreamRow[]> {
+  if (sids.length === 0) return [];
+  const data = await gql<{ streams: StreamRow[] }>(
+    'query Rows($sids: [String!]) { streams(sids: $sids) { sid length entriesAdded lastEntryId lastEntryTime error } }',
+    { sids },
+  );
+  return data.streams;
+}
+
+export async function getMeta(sid: string): Promise<Record<string, unknown>> {
+  const data = await gql<{ stream: { meta: Record<string, unknown> } }>(
+    'query Meta($sid: String!) { stream(sid: $sid) { meta } }',
+    { sid },
+  );
+  return data.stream.meta;
+}
+
+export async function setMeta(sid: string, meta: Record<string, unknown>): Promise<void> {
+  await gql(
+    'mutation SetMeta($sid: String!, $meta: JSON!) { streamMeta(sid: $sid, meta: $meta) }',
+    {
+      sid,
+      meta,
+    },
+  );
+}
+
+export async function deleteStream(sid: string): Promise<void> {
+  await gql('mutation Delete($sid: String!) { deleteStream(sid: $sid) }', { sid });
+}
+
+/** Appends one text entry; resolves to its id. */
+export async function pushText(sid: string, text: string): Promise<string> {
+  const res = await fetch(`/data/${encodeURIComponent(sid)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...authHeaders() },
+    body: text,
+  });
+  const body = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) {
+    const message = (body as { error?: { message?: string } } | null)?.error?.message;
+    throw new ApiError(message ?? `push answered HTTP ${res.status}`);
+  }
+  return (body as string[])[0];
+}
+
+/** URL of the MJPEG view of `sid` (for an `<img>` or a new tab). */
+export function mjpegUrl(sid: string, maxFps = 10): string {
+  const token = getToken();
+  const q = new URLSearchParams({ max_fps: String(maxFps) });
+  if (token) q.set('access_token', token);
+  return `/data/${encodeURIComponent(sid)}/mjpeg?${q}`;
+}
+
+export interface LiveHandlers {
+  entry(entry: PulledEntry): void;
+  closed(reason: string): void;
+}
+
+/**
+ * A live view of `sid` over the WebSocket pull with `latest=1` and `max_fps`: the server sends
+ * only the newest entry, at most `maxFps` times a second, starting after `after`.
+ */
+export function openLive(sid: string, after: string, maxFps: number, on: LiveHandlers): () => void {
+  const q = new URLSearchParams({ latest: '1', max_fps: String(maxFps), last_entry_id: after });
+  const token = getToken();
+  if (token) q.set('access_token', token);
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(
+    `${scheme}://${location.host}/data/${encodeURIComponent(sid)}/pull?${q}`,
+  );
+  ws.binaryType = 'arraybuffer';
+  let header: string | null = null;
+  let done = false;
+  ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) => {
+    if (typeof event.data === 'string') {
+      if (event.data.startsWith('{')) {
+        const error = (JSON.parse(event.data) as { error?: { message?: string } }).error;
+        if (error) on.closed(error.message ?? 'error');
+        return;
+      }
+      header = event.data;
+      return;
+    }
+    if (header === null) return;
+    for (const entry of splitBatch(header, new Uint8Array(event.data))) on.entry(entry);
+    header = null;
+  };
+  ws.onclose = (event) => {
+    if (!done) on.closed(event.reason || `connection closed (${event.code})`);
+  };
+  return () => {
+    done = true;
+    ws.close(1000);
+  };
+}
