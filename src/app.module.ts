@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(overrides),
         RedisModule,
+        AuthModule,
         UpgradeModule,
         StreamsModule,
         DataGatewayModule,
