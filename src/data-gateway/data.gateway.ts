@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
+import { AuthService } from '../auth/auth.service.js';
+import type { Principal, StreamAccess } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
-import { badRequest } from '../common/errors.js';
+import { badRequest, ErrorCode, StreamerError } from '../common/errors.js';
 import { boolParam, cursorsParam, intParam, numberParam } from '../common/query.js';
 import { PullSessions } from '../streams/pull-sessions.js';
 import { parseSidList } from '../streams/sid.js';
@@ -9,19 +12,21 @@ import { StreamRepository } from '../streams/stream.repository.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
 import { PullConnection } from './pull-connection.js';
 import { PushConnection } from './push-connection.js';
-import { reportLibraryCloses } from './socket-errors.js';
+import { closeWithError, reportLibraryCloses } from './socket-errors.js';
 import { StreamerMetrics } from './streamer-metrics.js';
 
 const DATA_PATH = /^\/data\/(.+)\/(push|pull)\/?$/;
 
 interface PushParams {
   sids: string[];
+  principal?: Principal;
   header: boolean;
   ack: boolean;
 }
 
 interface PullParams {
   sids: string[];
+  principal?: Principal;
   cursors: string[];
   count: number;
   block: number;
@@ -47,6 +52,7 @@ export class DataGateway implements OnModuleInit {
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
     private readonly metrics: StreamerMetrics,
+    private readonly auth: AuthService,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {
     this.server = new WebSocketServer({
@@ -61,9 +67,11 @@ export class DataGateway implements OnModuleInit {
       kind: 'push',
       server: this.server,
       match: (url) => this.matchPush(url),
+      authorize: (req, p) => this.authorize(req, p, 'write'),
       drain: async (ws) => this.pushers.get(ws)?.drain(),
       connected: (ws, _req, p) => {
         reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
+        this.closeAtExpiry(ws, p.principal);
         const push = new PushConnection(
           ws,
           this.repository,
@@ -78,8 +86,10 @@ export class DataGateway implements OnModuleInit {
       kind: 'pull',
       server: this.server,
       match: (url) => this.matchPull(url),
+      authorize: (req, p) => this.authorize(req, p, 'read'),
       connected: (ws, _req, p) => {
         reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
+        this.closeAtExpiry(ws, p.principal);
         const sink = new PullConnection(
           ws,
           {
@@ -105,6 +115,30 @@ export class DataGateway implements OnModuleInit {
         void session.start();
       },
     });
+  }
+
+  /** Before the upgrade: a token allowing `access` to every sid of the URL (401/403 otherwise). */
+  private async authorize<P extends { sids: string[] }>(
+    req: IncomingMessage,
+    params: P,
+    access: StreamAccess,
+  ): Promise<P> {
+    if (!this.auth.enabled) return params;
+    const principal = await this.auth.authorizeRequest(
+      req,
+      access,
+      params.sids,
+      access === 'write' ? 'push' : 'pull',
+    );
+    return { ...params, principal };
+  }
+
+  /** At the token's `exp`: the TOKEN_EXPIRED error frame, then close 1008. */
+  private closeAtExpiry(ws: WebSocket, principal: Principal | undefined): void {
+    if (!principal) return;
+    this.auth.onExpiry(principal, ws, () =>
+      closeWithError(ws, new StreamerError(ErrorCode.TokenExpired, 'token expired')),
+    );
   }
 
   private matchPush(url: URL): PushParams | null {
