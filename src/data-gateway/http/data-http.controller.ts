@@ -18,6 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequireStreamAccess } from '../../auth/stream-access.guard.js';
 import { DataHttpService, MAX_BLOCK_MS, MAX_COUNT, PostBody } from './data-http.service.js';
 import type { UploadedPart } from './data-http.service.js';
 import { EntriesUploadInterceptor } from './entries-upload.interceptor.js';
@@ -32,6 +33,7 @@ export class DataHttpController {
   constructor(private readonly data: DataHttpService) {}
 
   @Post(':sid')
+  @RequireStreamAccess('write')
   @HttpCode(200)
   @UseInterceptors(EntriesUploadInterceptor)
   @ApiOperation({
@@ -79,6 +81,7 @@ export class DataHttpController {
   }
 
   @Get(':sid')
+  @RequireStreamAccess('read')
   @ApiOperation({
     summary: 'Read entries after a cursor (optionally waiting for them)',
     description:
