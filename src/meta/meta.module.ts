@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { AuthService } from '../auth/auth.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataResolver } from './data.resolver.js';
@@ -20,7 +21,7 @@ import { StreamsResolver } from './streams.resolver.js';
     StreamsModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: StreamerApolloDriver,
-      inject: [AppConfig],
+      inject: [AppConfig, AuthService],
       useFactory: graphqlOptions,
     }),
   ],
