@@ -76,7 +76,7 @@ export class AuthService implements OnApplicationBootstrap {
     } catch (err) {
       const refusal = err as TokenRefusal;
       const code = refusal.unavailable ? ErrorCode.Unavailable : ErrorCode.Unauthenticated;
-      throw this.refuse(code, refusal.message, remote, via, null);
+      throw this.refuse(code, refusal.message, remote, via, null, refusal.detail);
     }
     try {
       return Principal.fromClaims(claims, remote);
@@ -158,8 +158,9 @@ export class AuthService implements OnApplicationBootstrap {
     remote: string,
     via: string,
     sub: string | null,
+    detail = '',
   ): StreamerError {
-    this.logger.warn(`${via} refused for ${remote || '-'} (sub ${sub ?? '-'}): ${reason}`);
+    this.logger.warn(`${via} refused for ${remote || '-'} (sub ${sub ?? '-'}): ${reason}${detail}`);
     return new StreamerError(code, reason);
   }
 }

@@ -13,6 +13,8 @@ export class TokenRefusal extends Error {
   constructor(
     message: string,
     readonly unavailable = false,
+    /** For the log only (may name internal addresses). */
+    readonly detail = '',
   ) {
     super(message);
   }
@@ -51,11 +53,11 @@ export class TokenVerifier {
       return new TokenVerifier((token) => jwtVerify(token, key, pinned));
     }
     if (config.AUTH_JWKS_URL) {
-      // Keys are cached; a token with an unknown `kid` refetches the set (at most every 30 s),
+      // Keys are cached; a token with an unknown `kid` refetches the set (at most every 5 s),
       // which is how a rotated key is picked up.
       const jwks = createRemoteJWKSet(new URL(config.AUTH_JWKS_URL), {
         timeoutDuration: 5000,
-        cooldownDuration: 30_000,
+        cooldownDuration: 5_000,
         cacheMaxAge: 10 * 60_000,
       });
       const pinned = { ...options, algorithms: JWKS_ALGORITHMS };
@@ -94,6 +96,13 @@ function refusalFor(err: unknown, remote: boolean): TokenRefusal {
     return new TokenRefusal('token algorithm not supported');
   // What is left with a remote key set is fetching it: timeout, connection refused, not 200,
   // not a JWKS. The token may be fine: the client should try again later.
-  if (remote) return new TokenRefusal('the key set (AUTH_JWKS_URL) cannot be fetched', true);
+  if (remote) {
+    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : null;
+    return new TokenRefusal(
+      'cannot check tokens right now (key set unreachable); try again later',
+      true,
+      cause ? ` (${cause.message})` : '',
+    );
+  }
   return new TokenRefusal('invalid token');
 }
