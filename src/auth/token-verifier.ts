@@ -8,7 +8,7 @@ const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 
 type Verify = (token: string) => Promise<{ payload: JWTPayload }>;
 
-/** Why a token was refused: `client` is safe to send back, `unavailable` means "not the token's fault". */
+/** Why a token was refused: the message is safe to send back; `unavailable`: not the token's fault. */
 export class TokenRefusal extends Error {
   constructor(
     message: string,
@@ -28,7 +28,7 @@ export class TokenRefusal extends Error {
  */
 export class TokenVerifier {
   private constructor(
-    private readonly jwtVerify: Verify,
+    private readonly check: Verify,
     /** Keys come from a remote key set, which may be unreachable. */
     private readonly remote = false,
   ) {}
@@ -56,7 +56,7 @@ export class TokenVerifier {
       // Keys are cached; a token with an unknown `kid` refetches the set (at most every 5 s),
       // which is how a rotated key is picked up.
       const jwks = createRemoteJWKSet(new URL(config.AUTH_JWKS_URL), {
-        timeoutDuration: 5000,
+        timeoutDuration: 5_000,
         cooldownDuration: 5_000,
         cacheMaxAge: 10 * 60_000,
       });
@@ -69,7 +69,7 @@ export class TokenVerifier {
   /** The verified claims; throws a `TokenRefusal` naming the problem (never the token). */
   async verify(token: string): Promise<JWTPayload> {
     try {
-      return (await this.jwtVerify(token)).payload;
+      return (await this.check(token)).payload;
     } catch (err) {
       throw refusalFor(err, this.remote);
     }
