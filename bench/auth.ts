@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 
 /**
- * `BENCH_AUTH=1`: the started server checks tokens (HS256 with a random secret) and every bench
- * client sends an admin token in its handshake, so a run measures what authentication costs.
+ * `BENCH_AUTH=1`: the started server checks tokens (HS256, `AUTH_JWT_SECRET` or a random secret)
+ * and every bench client sends an admin token in its handshake, so a run measures what
+ * authentication costs.
  */
 export interface BenchAuth {
   /** AUTH_JWT_SECRET for the started server. */
@@ -13,7 +14,8 @@ export interface BenchAuth {
 }
 
 async function benchAuth(): Promise<BenchAuth> {
-  const secret = randomBytes(32).toString('base64url');
+  // With --url, the running server's AUTH_JWT_SECRET must be given to the bench too.
+  const secret = process.env.AUTH_JWT_SECRET ?? randomBytes(32).toString('base64url');
   const token = await new SignJWT({ admin: true })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('bench')
