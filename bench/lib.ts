@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, RESP_TYPES } from 'redis';
 import { WebSocket } from 'ws';
+import { BENCH_AUTH } from './auth.js';
 
 export { sleep };
 
@@ -107,6 +108,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerHandle> {
       REDIS_URL: opts.redisUrl,
       STREAM_MAXLEN: String(opts.maxlen),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...(BENCH_AUTH ? { AUTH_JWT_SECRET: BENCH_AUTH.secret } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -314,6 +316,7 @@ export function openWs(url: string, timeoutMs = 5000): Promise<WebSocket> {
       skipUTF8Validation: true,
       generateMask: ZERO_MASK,
       maxPayload: 256 * 1024 * 1024,
+      headers: BENCH_AUTH ? { authorization: BENCH_AUTH.authorization } : {},
     });
     const timer = setTimeout(() => {
       ws.terminate();
@@ -547,6 +550,7 @@ export class RawPuller {
         socket.write(
           `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
             'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+            (BENCH_AUTH ? `Authorization: ${BENCH_AUTH.authorization}\r\n` : '') +
             `Sec-WebSocket-Key: ${key.toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         );
       });

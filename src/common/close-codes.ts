@@ -8,7 +8,7 @@ import { ErrorCode } from './errors.js';
  * | 1000 | normal close (client closed, or finished)                         | -      |
  * | 1001 | server shutting down                                              | yes, after a moment |
  * | 1007 | malformed data (header, offsets, entry id, frame out of turn)      | no, fix the client |
- * | 1008 | not allowed (header sid not in the URL)                           | no     |
+ * | 1008 | not allowed (header sid not in the URL), or the token expired    | no (new token) |
  * | 1009 | frame over MAX_PAYLOAD_BYTES                                       | no     |
  * | 1011 | server or Redis failure (e.g. WRONGTYPE)                          | maybe  |
  * | 1013 | Redis unreachable right now, or too many connections              | yes, with backoff |
@@ -32,6 +32,9 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.BadRequest:
       return CloseCode.InvalidData;
     case ErrorCode.NotAllowed:
+    case ErrorCode.Unauthenticated:
+    case ErrorCode.Forbidden:
+    case ErrorCode.TokenExpired:
       return CloseCode.PolicyViolation;
     case ErrorCode.TooLarge:
       return CloseCode.TooBig;

@@ -16,6 +16,12 @@ export enum ErrorCode {
   ShuttingDown = 'SHUTTING_DOWN',
   /** Too many connections. */
   Overloaded = 'OVERLOADED',
+  /** Auth is on and the token is missing, malformed, badly signed, expired or not yet valid. */
+  Unauthenticated = 'UNAUTHENTICATED',
+  /** A valid token without the permission for one of the request's streams. */
+  Forbidden = 'FORBIDDEN',
+  /** An open connection's token reached its `exp`. */
+  TokenExpired = 'TOKEN_EXPIRED',
 }
 
 export class StreamerError extends Error {
@@ -37,7 +43,11 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.MalformedData:
     case ErrorCode.BadRequest:
       return 400;
+    case ErrorCode.Unauthenticated:
+    case ErrorCode.TokenExpired:
+      return 401;
     case ErrorCode.NotAllowed:
+    case ErrorCode.Forbidden:
       return 403;
     case ErrorCode.TooLarge:
       return 413;

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -5,7 +6,9 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
+  MinLength,
   Max,
   Min,
   validateSync,
@@ -53,7 +56,34 @@ export class AppConfig {
   @IsString() CONSOLE_DIR = '';
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
+  /** HS256 key: turns authentication on. At least 32 bytes (RFC 7518: no shorter than the hash). */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters' })
+  AUTH_JWT_SECRET?: string;
+  /** PEM public key (RSA: RS256, EC P-256: ES256): turns authentication on. `\n` may stand for newlines. */
+  @IsOptional() @IsString() AUTH_JWT_PUBLIC_KEY?: string;
+  /** JWKS document URL (keys fetched, cached and refreshed on an unknown `kid`): turns authentication on. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  AUTH_JWKS_URL?: string;
+  /** Seconds of clock difference allowed when checking `exp` and `nbf`. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300) AUTH_CLOCK_SKEW_S = 5;
+  /** When set, a token's `aud` must contain it. */
+  @IsOptional() @IsString() AUTH_AUDIENCE?: string;
+  /** When set, a token's `iss` must equal it. */
+  @IsOptional() @IsString() AUTH_ISSUER?: string;
 }
+
+/** Settings without a default: absent from `new AppConfig()`'s keys, read all the same. */
+const OPTIONAL_KEYS = [
+  'REDIS_URL',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PUBLIC_KEY',
+  'AUTH_JWKS_URL',
+  'AUTH_AUDIENCE',
+  'AUTH_ISSUER',
+];
 
 export class ConfigError extends Error {}
 
@@ -63,7 +93,7 @@ export class ConfigError extends Error {}
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
-  known.push('REDIS_URL');
+  known.push(...OPTIONAL_KEYS);
   const picked: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -71,12 +101,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    const lines = errors.map(
-      (e) =>
-        `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
+  const lines = errors.map(
+    (e) =>
+      `${e.property}=${secretSafe(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  lines.push(...authProblems(config));
+  if (lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return config;
+}
+
+function secretSafe(property: string, value: unknown): string {
+  return property === 'AUTH_JWT_SECRET' ? '(hidden)' : JSON.stringify(value);
+}
+
+/** One key source at most, and a public key that parses as RSA or EC P-256. */
+function authProblems(config: AppConfig): string[] {
+  const sources = ['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY', 'AUTH_JWKS_URL'] as const;
+  const set = sources.filter((key) => config[key] !== undefined);
+  if (set.length > 1) return [`${set.join(', ')}: set only one of them`];
+  const pem = config.AUTH_JWT_PUBLIC_KEY;
+  if (pem === undefined) return [];
+  config.AUTH_JWT_PUBLIC_KEY = pem.replace(/\\n/g, '\n');
+  try {
+    const key = createPublicKey(config.AUTH_JWT_PUBLIC_KEY);
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (key.asymmetricKeyType === 'rsa' || curve === 'prime256v1') return [];
+    return ['AUTH_JWT_PUBLIC_KEY: must be an RSA (RS256) or EC P-256 (ES256) public key'];
+  } catch (err) {
+    return [`AUTH_JWT_PUBLIC_KEY: not a PEM public key (${(err as Error).message})`];
+  }
 }

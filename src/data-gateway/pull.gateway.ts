@@ -19,6 +19,7 @@ import { reportLibraryCloses } from './socket-errors.js';
 @WebSocketGateway<DataGatewayOptions<PullParams>>({
   path: '/data/:sid/pull',
   kind: 'pull',
+  access: 'read',
   query: PullQuery,
 })
 export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {

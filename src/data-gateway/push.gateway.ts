@@ -19,6 +19,7 @@ import { reportLibraryCloses } from './socket-errors.js';
 @WebSocketGateway<DataGatewayOptions<PushParams>>({
   path: '/data/:sid/push',
   kind: 'push',
+  access: 'write',
   query: PushQuery,
 })
 export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {

@@ -1,5 +1,8 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Resolver, Subscription } from '@nestjs/graphql';
+import { AuthService } from '../auth/auth.service.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import { StreamerError } from '../common/errors.js';
 import { DataSubscriptions } from './data-subscriptions.service.js';
 import { DataArgs } from './dto/data.args.js';
@@ -16,14 +19,21 @@ function resolveEvent(event: DataEventModel | StreamerError): DataEventModel {
 @Resolver(() => DataEventModel)
 @UseFilters(GraphQLErrorFilter)
 export class DataResolver {
-  constructor(private readonly subscriptions: DataSubscriptions) {}
+  constructor(
+    private readonly subscriptions: DataSubscriptions,
+    private readonly auth: AuthService,
+  ) {}
 
   @Subscription(() => DataEventModel, {
     name: 'data',
     description: 'One event per entry of the given streams, from `lastEntryId` on.',
     resolve: resolveEvent,
   })
-  data(@Args() args: DataArgs): AsyncIterableIterator<DataEventModel | StreamerError> {
+  data(
+    @Args() args: DataArgs,
+    @CurrentPrincipal() who: Principal,
+  ): AsyncIterableIterator<DataEventModel | StreamerError> {
+    this.auth.require(who, 'read', args.sids, 'graphql-ws');
     return this.subscriptions.open(args);
   }
 }

@@ -6,6 +6,7 @@ import { ErrorCode, StreamerError } from '../common/errors.js';
 /** `extensions.code` values clients see (Apollo's conventional codes). */
 export enum GraphQLErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   Internal = 'INTERNAL_SERVER_ERROR',
@@ -30,7 +31,11 @@ export function toGraphQLError(error: unknown): GraphQLError {
     case ErrorCode.TooLarge:
       return graphQLError(error.message, GraphQLErrorCode.BadUserInput, error.code);
     case ErrorCode.NotAllowed:
+    case ErrorCode.Forbidden:
       return graphQLError(error.message, GraphQLErrorCode.Forbidden, error.code);
+    case ErrorCode.Unauthenticated:
+    case ErrorCode.TokenExpired:
+      return graphQLError(error.message, GraphQLErrorCode.Unauthenticated, error.code);
     case ErrorCode.Unavailable:
       logger.warn(error.message);
       return graphQLError(

@@ -2,7 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Request } from 'express';
+import { GraphQLError } from 'graphql';
+import { AuthService, remoteOf } from '../auth/auth.service.js';
+import type { AuthContext } from '../auth/current-principal.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { httpStatusFor, StreamerError } from '../common/errors.js';
+import { toGraphQLError } from './graphql-errors.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -17,7 +22,7 @@ export const GRAPHQL_PATH = '/graphql';
  * Subscriptions are served by `GraphQLWsGateway` through the shared upgrade router, so the
  * driver's own `subscriptions` option (its own `upgrade` listener) stays off.
  */
-export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
+export function graphqlOptions(config: AppConfig, auth: AuthService): ApolloDriverConfig {
   const sandbox = config.GRAPHQL_SANDBOX;
   return {
     path: GRAPHQL_PATH,
@@ -39,7 +44,7 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
           ),
         ]
       : [],
-    context: ({ req }: { req: Request }) => ({ req }),
+    context: async ({ req }: { req: Request }) => ({ req, ...(await authContext(auth, req)) }),
   };
 }
 
@@ -69,4 +74,21 @@ export function withGraphiQLLink(plugin: ApolloServerPlugin): ApolloServerPlugin
       };
     },
   };
+}
+
+/**
+ * The caller of an HTTP GraphQL request (Authorization header or `access_token`). A refused
+ * token fails the whole request: HTTP 401 (503 when the key set is unreachable) with
+ * `extensions.code` UNAUTHENTICATED.
+ */
+async function authContext(auth: AuthService, req: Request): Promise<AuthContext> {
+  try {
+    return { principal: await auth.authenticate(auth.tokenOf(req), remoteOf(req), 'graphql') };
+  } catch (err) {
+    const error = toGraphQLError(err);
+    const status = err instanceof StreamerError ? httpStatusFor(err.code) : 500;
+    throw new GraphQLError(error.message, {
+      extensions: { ...error.extensions, http: { status } },
+    });
+  }
 }

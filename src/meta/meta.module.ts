@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver } from '@nestjs/apollo';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { AuthService } from '../auth/auth.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataResolver } from './data.resolver.js';
@@ -21,7 +22,7 @@ import { StreamsResolver } from './streams.resolver.js';
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       // Apollo Server 5 on Express through its supported integration, @as-integrations/express5.
       driver: ApolloDriver,
-      inject: [AppConfig],
+      inject: [AppConfig, AuthService],
       useFactory: graphqlOptions,
     }),
   ],

@@ -1,5 +1,8 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { AuthService } from '../auth/auth.service.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import {
   EntryTimeArgs,
   SidArgs,
@@ -16,32 +19,50 @@ import { formatEntryTime } from './strftime.js';
 @Resolver(() => StreamModel)
 @UseFilters(GraphQLErrorFilter)
 export class StreamsResolver {
-  constructor(private readonly service: StreamMetaService) {}
+  constructor(
+    private readonly service: StreamMetaService,
+    private readonly auth: AuthService,
+  ) {}
 
-  @Query(() => [String], { description: 'Every stream id, sorted.' })
-  sids(@Args() { searchMeta }: SidsArgs): Promise<string[]> {
-    return this.service.listSids(searchMeta);
+  @Query(() => [String], { description: 'Every stream id the caller may read, sorted.' })
+  async sids(
+    @Args() { searchMeta }: SidsArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<string[]> {
+    const sids = await this.service.listSids(searchMeta);
+    return who.isAdmin ? sids : sids.filter((sid) => who.canRead(sid));
   }
 
   @Query(() => [StreamModel], { description: 'XINFO STREAM and metadata of several streams.' })
-  streams(@Args() { sids }: StreamsArgs): Promise<StreamModel[]> {
-    return this.service.streams(sids);
+  async streams(
+    @Args() { sids }: StreamsArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<StreamModel[]> {
+    if (sids != null) this.auth.require(who, 'read', sids, 'graphql');
+    const streams = await this.service.streams(sids);
+    return who.isAdmin ? streams : streams.filter((stream) => who.canRead(stream.sid));
   }
 
   @Query(() => StreamModel, { description: 'XINFO STREAM and metadata of one stream.' })
-  stream(@Args() { sid }: SidArgs): Promise<StreamModel> {
+  stream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<StreamModel> {
+    this.auth.require(who, 'read', [sid], 'graphql');
     return this.service.stream(sid);
   }
 
   @Mutation(() => Boolean, { description: "Sets (or merges into) a stream's metadata." })
-  streamMeta(@Args() { sid, meta, update }: StreamMetaArgs): Promise<boolean> {
+  streamMeta(
+    @Args() { sid, meta, update }: StreamMetaArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<boolean> {
+    this.auth.require(who, 'write', [sid], 'graphql');
     return this.service.setMeta(sid, meta, update);
   }
 
   @Mutation(() => Boolean, {
-    description: 'Deletes the stream and its metadata; false when neither existed.',
+    description: 'Deletes the stream and its metadata; false when neither existed (admin only).',
   })
-  deleteStream(@Args() { sid }: SidArgs): Promise<boolean> {
+  deleteStream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<boolean> {
+    this.auth.requireAdmin(who, 'deleteStream', 'graphql');
     return this.service.deleteStream(sid);
   }
 

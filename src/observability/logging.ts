@@ -23,7 +23,7 @@ export function loggingParams(config: AppConfig): Params {
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: withoutToken(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -46,4 +46,11 @@ export function loggingParams(config: AppConfig): Params {
       },
     },
   };
+}
+
+/** Request URLs are logged without the value of an `access_token` query parameter. */
+export function withoutToken(url: string): string {
+  return url.includes('access_token=')
+    ? url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]')
+    : url;
 }

@@ -19,6 +19,11 @@ export interface UpgradeRoute<P> {
   kind: string;
   /** The route's parameters when it owns `url`, else null. May throw a StreamerError (-> HTTP 4xx). */
   match(url: URL): P | null;
+  /**
+   * Optional check before the upgrade (authentication, permissions): resolves the parameters to
+   * connect with, or rejects with a StreamerError (-> HTTP 401/403/...).
+   */
+  authorize?(req: IncomingMessage, params: P): Promise<P>;
   /** The server that completes the handshake (its options: maxPayload, subprotocols, ...). */
   server: WebSocketServer;
   /** Called once the socket is open. */
@@ -105,10 +110,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       try {
         params = route.match(url);
       } catch (err) {
-        if (err instanceof StreamerError)
-          return refuse(socket, httpStatusFor(err.code), err.message, err.code);
-        this.logger.error(`upgrade route ${route.kind} failed: ${(err as Error).stack}`);
-        return refuse(socket, 500, 'internal error', ErrorCode.Internal);
+        return this.refuseFor(socket, err, route.kind);
       }
       if (params === null) continue;
       if (!this.accepting)
@@ -122,13 +124,38 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
           ErrorCode.Overloaded,
         );
       }
-      route.server.handleUpgrade(req, socket, head, (ws) => {
-        this.track(ws, route.kind);
-        route.connected(ws, req, params);
-      });
+      if (!route.authorize) return this.upgrade(route, req, socket, head, params);
+      route.authorize(req, params).then(
+        (authorized) => {
+          if (!this.accepting) refuse(socket, 503, 'server shutting down', ErrorCode.ShuttingDown);
+          else if (!socket.destroyed) this.upgrade(route, req, socket, head, authorized);
+        },
+        (err: unknown) => this.refuseFor(socket, err, route.kind),
+      );
       return;
     }
     refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`, 'NOT_FOUND');
+  }
+
+  /** A StreamerError becomes its HTTP status; anything else is a bug: logged, answered 500. */
+  private refuseFor(socket: Duplex, err: unknown, kind: string): void {
+    if (err instanceof StreamerError)
+      return refuse(socket, httpStatusFor(err.code), err.message, err.code);
+    this.logger.error(`upgrade route ${kind} failed: ${(err as Error).stack}`);
+    refuse(socket, 500, 'internal error', ErrorCode.Internal);
+  }
+
+  private upgrade(
+    route: UpgradeRoute<unknown>,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    params: unknown,
+  ): void {
+    route.server.handleUpgrade(req, socket, head, (ws) => {
+      this.track(ws, route.kind);
+      route.connected(ws, req, params);
+    });
   }
 
   private track(ws: WebSocket, kind: string): void {

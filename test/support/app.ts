@@ -32,6 +32,8 @@ export async function startServer(overrides: Partial<AppConfig> = {}): Promise<T
       AppModule.forRoot({
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         LOG_LEVEL: 'warn',
+        // What it listens on below (HOST itself is only read by main.ts).
+        HOST: '127.0.0.1',
         ...overrides,
       }),
     ],

@@ -19,6 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequireStreamAccess } from '../../auth/stream-access.guard.js';
 import { MAX_BLOCK_MS, MAX_COUNT, ReadQuery } from '../dto/data-query.dto.js';
 import { DataHttpService, PostBody } from './data-http.service.js';
 import type { UploadedPart } from './data-http.service.js';
@@ -34,6 +35,7 @@ export class DataHttpController {
   constructor(private readonly data: DataHttpService) {}
 
   @Post(':sid')
+  @RequireStreamAccess('write')
   @HttpCode(200)
   @UseInterceptors(EntriesUploadInterceptor)
   @ApiOperation({
@@ -81,6 +83,7 @@ export class DataHttpController {
   }
 
   @Get(':sid')
+  @RequireStreamAccess('read')
   @ApiOperation({
     summary: 'Read entries after a cursor (optionally waiting for them)',
     description:

@@ -52,6 +52,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       case ErrorCode.TooLarge:
       case ErrorCode.ShuttingDown:
       case ErrorCode.Overloaded:
+      case ErrorCode.Unauthenticated:
+      case ErrorCode.Forbidden:
+      case ErrorCode.TokenExpired:
         return { status, body: errorBody(error.code, error.message) };
       case ErrorCode.Internal:
         this.logger.warn(`HTTP data request failed: ${error.message}`);
