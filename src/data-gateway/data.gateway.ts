@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
@@ -57,6 +58,11 @@ export class DataGateway implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    this.logger.log(
+      nativeMasking()
+        ? 'WebSocket unmasking: native (bufferutil)'
+        : 'WebSocket unmasking: JavaScript fallback (bufferutil not installed): large pushes cost more CPU',
+    );
     this.router.register<PushParams>({
       kind: 'push',
       server: this.server,
@@ -134,5 +140,19 @@ export class DataGateway implements OnModuleInit {
       maxFps: numberParam(q, 'max_fps', 0, 0, 10000),
       ack: boolParam(q, 'ack', false),
     };
+  }
+}
+
+/**
+ * Whether `ws` unmasks client frames with the native `bufferutil` (an optional dependency, as
+ * `ws` loads it: `require`, unless `WS_NO_BUFFER_UTIL` is set) or with its per-byte JS loop.
+ */
+function nativeMasking(): boolean {
+  if (process.env.WS_NO_BUFFER_UTIL) return false;
+  try {
+    createRequire(import.meta.url)('bufferutil');
+    return true;
+  } catch {
+    return false;
   }
 }
