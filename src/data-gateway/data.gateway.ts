@@ -84,10 +84,11 @@ export class DataGateway implements OnModuleInit {
       kind: 'pull',
       server: this.server,
       match: (url) => this.matchPull(url),
-      connected: (ws, _req, p) => {
+      connected: (ws, req, p) => {
         reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
         const sink = new PullConnection(
           ws,
+          req.socket,
           {
             header: p.header,
             ack: p.ack,
