@@ -173,6 +173,18 @@ function readRssMB(pid: number): number | null {
   }
 }
 
+/** Resident memory by kind: anonymous (heap, buffers) and file-backed (the node binary's pages). */
+export function readRssKinds(pid: number): { anonMB: number; fileMB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const anon = /RssAnon:\s+(\d+) kB/.exec(status);
+    const file = /RssFile:\s+(\d+) kB/.exec(status);
+    return anon && file ? { anonMB: Number(anon[1]) / 1024, fileMB: Number(file[1]) / 1024 } : null;
+  } catch {
+    return null;
+  }
+}
+
 function readCpuTicks(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -9,14 +9,16 @@
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
  *   --maxlen N           STREAM_MAXLEN of the started server and the direct XADDs (default 1000)
  *   --server-args="..."  node flags for the started server (note the =), e.g.
- *                        "--cpu-prof --cpu-prof-dir=/tmp/prof" (also $BENCH_SERVER_ARGS)
+ *                        "--cpu-prof --cpu-prof-dir=/tmp/prof" (also $BENCH_SERVER_ARGS); they
+ *                        follow the node flags of package.json's `start:prod`, which the server
+ *                        always gets (it runs as in production)
  *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ import {
   connectRedis,
   dropRedis,
   ProcSampler,
+  readRssKinds,
   redisClientsNamed,
   serverRedisConnections,
   ServerHandle,
@@ -92,6 +95,15 @@ function parse() {
   };
 }
 
+/** The node flags of `npm run start:prod` (`node --flag … dist/main.js`). */
+function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const command = pkg.scripts?.['start:prod'] ?? '';
+  return command.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function fmt(v: number | null, digits = 0): string {
   if (v === null || !Number.isFinite(v)) return 'n/a';
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
@@ -99,7 +111,7 @@ function fmt(v: number | null, digits = 0): string {
 }
 
 function fmtMetric(row: Row, v: number | null): string {
-  const ms = row.metric.includes('(ms)');
+  const ms = row.metric.includes('(ms)') || row.metric.includes('CPU-s');
   return fmt(v, ms ? 2 : row.metric.includes('(%)') || row.metric.includes('(MB)') ? 1 : 0);
 }
 
@@ -175,7 +187,7 @@ async function main(): Promise<number> {
       server = await spawnServer({
         // BENCH_SERVER_MAIN: another build of the server, for before/after comparisons.
         mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
-        nodeArgs: opts.serverArgs,
+        nodeArgs: [...productionNodeFlags(), ...opts.serverArgs],
         redisUrl: opts.redisUrl,
         maxlen: opts.maxlen,
         logPath: serverLog,
@@ -187,6 +199,7 @@ async function main(): Promise<number> {
     // Idle after start: ready, one entry pushed, a moment to settle, nothing else yet.
     await sleep(opts.quick ? 500 : 3000);
     const idleMB = sampler.sample();
+    const idleKinds = server.pid !== null ? readRssKinds(server.pid) : null;
     sampler.start();
     masking = await verifyClientMasking(server.url, key('mask'));
     if (server.pid !== null) {
@@ -198,6 +211,9 @@ async function main(): Promise<number> {
         ratio: null,
         target: '<= 90 MB',
         pass: idleMB === null ? null : idleMB <= 90,
+        note: idleKinds
+          ? `anonymous ${idleKinds.anonMB.toFixed(0)} MB, file-backed ${idleKinds.fileMB.toFixed(0)} MB (node binary, shared)`
+          : undefined,
       });
     }
     const pid = server.pid;
@@ -289,6 +305,12 @@ async function main(): Promise<number> {
     'gw/direct = gateway / direct for every row: throughput wants >= target, latency <= target.',
   );
   console.log(`${masking}; load = 1-min load average when the workload started`);
+  if (!opts.url) {
+    const flags = [...productionNodeFlags(), ...opts.serverArgs].join(' ');
+    console.log(
+      `server: node ${flags ? `${flags} ` : ''}${process.env.BENCH_SERVER_MAIN ?? 'dist/main.js'}`,
+    );
+  }
   console.log(text);
   const clientCpu = rows
     .filter((r) => r.server)
@@ -306,7 +328,7 @@ async function main(): Promise<number> {
         startedAt: started.toISOString(),
         mode: opts.quick ? 'quick' : 'full',
         target: opts.url ?? 'spawned dist/main.js',
-        serverArgs: opts.serverArgs,
+        serverArgs: opts.url ? [] : [...productionNodeFlags(), ...opts.serverArgs],
         redisUrl: opts.redisUrl,
         maxlen: opts.maxlen,
         loadAverageAtWorkloadStart: loads,
