@@ -194,7 +194,7 @@ async function main(): Promise<number> {
         exitHook: join(here, 'exit-hook.js'),
       });
     }
-    await waitServerReady(server.url, key('ready'), 20_000);
+    await waitServerReady(server.url, key('ready'), 90_000); // start-up is slow on a loaded box
     sampler = new ProcSampler(server.pid);
     // Idle after start: ready, one entry pushed, a moment to settle, nothing else yet.
     await sleep(opts.quick ? 500 : 3000);
