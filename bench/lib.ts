@@ -175,6 +175,18 @@ function readRssMB(pid: number): number | null {
   }
 }
 
+/** Resident memory by kind: anonymous (heap, buffers) and file-backed (the node binary's pages). */
+export function readRssKinds(pid: number): { anonMB: number; fileMB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const anon = /RssAnon:\s+(\d+) kB/.exec(status);
+    const file = /RssFile:\s+(\d+) kB/.exec(status);
+    return anon && file ? { anonMB: Number(anon[1]) / 1024, fileMB: Number(file[1]) / 1024 } : null;
+  } catch {
+    return null;
+  }
+}
+
 function readCpuTicks(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -301,20 +313,19 @@ export async function redisClientsNamed(redis: Redis, prefix: string): Promise<n
 // ---------------------------------------------------------------------------------------------
 // WebSocket clients
 
-const ZERO_MASK = (mask: Buffer) => mask.fill(0);
 export const TEXT = { binary: false } as const;
 export const BINARY = { binary: true } as const;
 
 /**
- * Opens a client WebSocket. The zero mask makes `ws` skip masking (a legal mask value), which
- * keeps the load generator cheap: it shares the machine's two cores with the server.
+ * Opens a client WebSocket. Frames are masked as browsers and real clients mask them: `ws`'s
+ * default, a fresh random 4-byte key per frame (see `verifyClientMasking`), so the server pays
+ * for unmasking every byte it receives, as it does in production.
  */
 export function openWs(url: string, timeoutMs = 5000): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
       skipUTF8Validation: true,
-      generateMask: ZERO_MASK,
       maxPayload: 256 * 1024 * 1024,
       headers: BENCH_AUTH ? { authorization: BENCH_AUTH.authorization } : {},
     });
@@ -369,6 +380,52 @@ export async function closeWs(ws: WebSocket): Promise<void> {
   const timer = setTimeout(() => ws.terminate(), 1000);
   await closed;
   clearTimeout(timer);
+}
+
+/**
+ * Checks that the bench's client frames are masked with random keys: sends a few frames to the
+ * push endpoint and reads the mask bit and key of each from what `ws` writes to its socket.
+ * Throws when a frame goes unmasked or keys repeat (a zero or fixed key lets the server skip the
+ * per-byte work real clients cost it). Resolves to a one-line description.
+ */
+export async function verifyClientMasking(url: string, key: string): Promise<string> {
+  const ws = await openWs(`${url}/data/${encodeURIComponent(key)}/push`);
+  const socket = rawSocket(ws);
+  const keys: string[] = [];
+  let unmasked = 0;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  // ws writes synchronously; the first chunk of each frame starts with its header (2 bytes
+  // for these short frames, then the 4-byte key).
+  let frameStart = false;
+  socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
+    if (frameStart && Buffer.isBuffer(chunk) && chunk.length >= 6) {
+      if ((chunk[1] & 0x80) === 0) unmasked++;
+      else keys.push(chunk.subarray(2, 6).toString('hex'));
+    }
+    frameStart = false;
+    return write(chunk, ...rest);
+  }) as typeof socket.write;
+  const frames = 8;
+  for (let i = 0; i < frames / 2; i++) {
+    frameStart = true;
+    ws.send('[64]', TEXT);
+    frameStart = true;
+    ws.send(Buffer.alloc(64, i), BINARY);
+  }
+  socket.write = write as typeof socket.write;
+  await closeWs(ws);
+  const distinct = new Set(keys);
+  if (
+    unmasked > 0 ||
+    keys.length !== frames ||
+    distinct.has('00000000') ||
+    distinct.size < frames
+  ) {
+    throw new Error(
+      `bench client frames are not masked with random keys: ${unmasked} unmasked, keys ${keys.join(',')}`,
+    );
+  }
+  return `client frames masked, ${distinct.size} distinct random keys in ${frames} frames`;
 }
 
 // ---------------------------------------------------------------------------------------------

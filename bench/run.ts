@@ -2,21 +2,23 @@
  * `npm run bench [-- options]`: the gateway next to plain node-redis, same workloads, same run.
  *
  *   --quick              smoke run (a few hundred messages per workload; targets not enforced)
- *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k;
- *                        b = latency, c = fan-out, d = stalled reader)
+ *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
+ *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
  *   --maxlen N           STREAM_MAXLEN of the started server and the direct XADDs (default 1000)
  *   --server-args="..."  node flags for the started server (note the =), e.g.
- *                        "--cpu-prof --cpu-prof-dir=/tmp/prof" (also $BENCH_SERVER_ARGS)
+ *                        "--cpu-prof --cpu-prof-dir=/tmp/prof" (also $BENCH_SERVER_ARGS); they
+ *                        follow the node flags of package.json's `start:prod`, which the server
+ *                        always gets (it runs as in production)
  *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,10 +26,13 @@ import {
   connectRedis,
   dropRedis,
   ProcSampler,
+  readRssKinds,
   redisClientsNamed,
   serverRedisConnections,
   ServerHandle,
+  sleep,
   spawnServer,
+  verifyClientMasking,
   waitServerReady,
 } from './lib.js';
 import {
@@ -49,7 +54,8 @@ const COUNTS = {
   push100: { full: 200_000, quick: 300 },
   push256k: { full: 2_000, quick: 50 },
   latency: { full: 5_000, quick: 300 },
-  fanout: { full: 5_000, quick: 200 },
+  fanout500: { full: 5_000, quick: 200 },
+  fanout200: { full: 3_000, quick: 100 },
   stalled: { full: 800, quick: 100 },
 };
 
@@ -72,7 +78,7 @@ function parse() {
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const known = ['a', 'b', 'c', 'd', 'a1', 'a8', 'a256k'];
+  const known = ['a', 'b', 'c', 'd', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -89,6 +95,15 @@ function parse() {
   };
 }
 
+/** The node flags of `npm run start:prod` (`node --flag … dist/main.js`). */
+function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const command = pkg.scripts?.['start:prod'] ?? '';
+  return command.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function fmt(v: number | null, digits = 0): string {
   if (v === null || !Number.isFinite(v)) return 'n/a';
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
@@ -96,7 +111,7 @@ function fmt(v: number | null, digits = 0): string {
 }
 
 function fmtMetric(row: Row, v: number | null): string {
-  const ms = row.metric.includes('(ms)');
+  const ms = row.metric.includes('(ms)') || row.metric.includes('CPU-s');
   return fmt(v, ms ? 2 : row.metric.includes('(%)') || row.metric.includes('(MB)') ? 1 : 0);
 }
 
@@ -111,6 +126,7 @@ function table(rows: Row[], quick: boolean): string {
     'result',
     'srv CPU%',
     'srv RSS MB',
+    'load',
     'note',
   ];
   let lastWorkload = '';
@@ -128,11 +144,12 @@ function table(rows: Row[], quick: boolean): string {
       quick && result === 'FAIL' ? 'fail*' : result,
       first && r.server ? fmt(r.server.cpuPercent) : '',
       first && r.server ? fmt(r.server.rssPeakMB) : '',
+      first && r.load !== undefined ? r.load.toFixed(1) : '',
       r.note ?? '',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([2, 3, 4, 7, 8]);
+  const right = new Set([2, 3, 4, 7, 8, 9]);
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
@@ -162,6 +179,7 @@ async function main(): Promise<number> {
   const loads: Record<string, number> = {};
   const loadAtStart = loadavg()[0];
   let sampler = new ProcSampler(null);
+  let masking = 'not checked';
   try {
     if (opts.url) {
       server = { url: opts.url, pid: null, stop: async () => undefined };
@@ -169,16 +187,35 @@ async function main(): Promise<number> {
       server = await spawnServer({
         // BENCH_SERVER_MAIN: another build of the server, for before/after comparisons.
         mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
-        nodeArgs: opts.serverArgs,
+        nodeArgs: [...productionNodeFlags(), ...opts.serverArgs],
         redisUrl: opts.redisUrl,
         maxlen: opts.maxlen,
         logPath: serverLog,
         exitHook: join(here, 'exit-hook.js'),
       });
     }
-    await waitServerReady(server.url, key('ready'), 20_000);
+    await waitServerReady(server.url, key('ready'), 90_000); // start-up is slow on a loaded box
     sampler = new ProcSampler(server.pid);
+    // Idle after start: ready, one entry pushed, a moment to settle, nothing else yet.
+    await sleep(opts.quick ? 500 : 3000);
+    const idleMB = sampler.sample();
+    const idleKinds = server.pid !== null ? readRssKinds(server.pid) : null;
     sampler.start();
+    masking = await verifyClientMasking(server.url, key('mask'));
+    if (server.pid !== null) {
+      rows.push({
+        workload: 'idle',
+        metric: 'server RSS idle after start (MB)',
+        gateway: idleMB,
+        direct: null,
+        ratio: null,
+        target: '<= 90 MB',
+        pass: idleMB === null ? null : idleMB <= 90,
+        note: idleKinds
+          ? `anonymous ${idleKinds.anonMB.toFixed(0)} MB, file-backed ${idleKinds.fileMB.toFixed(0)} MB (node binary, shared)`
+          : undefined,
+      });
+    }
     const pid = server.pid;
     const ctx: BenchContext = {
       url: server.url,
@@ -203,8 +240,14 @@ async function main(): Promise<number> {
         'a256k',
         () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8),
       ],
+      [
+        'a',
+        'a256k8',
+        () => pushThroughput(ctx, '256KiB-8', 256 * 1024, 8, n('push256k'), 60_000, 0.8),
+      ],
       ['b', 'b', () => latency(ctx, n('latency'))],
-      ['c', 'c', () => fanout(ctx, n('fanout'))],
+      ['c', 'c200', () => fanout(ctx, n('fanout200'), 200)],
+      ['c', 'c500', () => fanout(ctx, n('fanout500'), 500)],
       ['d', 'd', () => stalled(ctx, n('stalled'))],
     ];
     for (const [letter, name, step] of steps) {
@@ -214,7 +257,7 @@ async function main(): Promise<number> {
       loads[name] = loadavg()[0];
       try {
         const result = await step();
-        rows.push(...result.rows);
+        rows.push(...result.rows.map((r) => ({ ...r, load: loads[name] })));
         details[name] = result.detail;
       } catch (err) {
         errors[name] = (err as Error).stack ?? String(err);
@@ -261,6 +304,13 @@ async function main(): Promise<number> {
   console.log(
     'gw/direct = gateway / direct for every row: throughput wants >= target, latency <= target.',
   );
+  console.log(`${masking}; load = 1-min load average when the workload started`);
+  if (!opts.url) {
+    const flags = [...productionNodeFlags(), ...opts.serverArgs].join(' ');
+    console.log(
+      `server: node ${flags ? `${flags} ` : ''}${process.env.BENCH_SERVER_MAIN ?? 'dist/main.js'}`,
+    );
+  }
   console.log(text);
   const clientCpu = rows
     .filter((r) => r.server)
@@ -278,7 +328,7 @@ async function main(): Promise<number> {
         startedAt: started.toISOString(),
         mode: opts.quick ? 'quick' : 'full',
         target: opts.url ?? 'spawned dist/main.js',
-        serverArgs: opts.serverArgs,
+        serverArgs: opts.url ? [] : [...productionNodeFlags(), ...opts.serverArgs],
         redisUrl: opts.redisUrl,
         maxlen: opts.maxlen,
         loadAverageAtWorkloadStart: loads,
@@ -287,6 +337,7 @@ async function main(): Promise<number> {
         details,
         errors,
         serverPeakRssMB: server?.pid ? sampler.peakMB : null,
+        clientMasking: masking,
         rssSamples: sampler.samples,
         serverLog: opts.url ? null : serverLog,
       },

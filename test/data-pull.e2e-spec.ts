@@ -197,6 +197,26 @@ describe('WebSocket pull /data/{sid}/pull', () => {
     expect((await ws.nextBinary()).toString()).toBe('r2');
   });
 
+  it('frames batches of every WebSocket length form (0, 125, 126, 65535, 65536 B), with and without header', async () => {
+    const sid = uniqueKey('pull-frames-é');
+    const payloads = [0, 125, 126, 65535, 65536, 3].map((n) => randomBytes(n));
+    const ids = await add(sid, ...payloads);
+    const batched = await open(`/data/${encodeURIComponent(sid)}/pull?last_entry_id=0&count=10`);
+    const got: { id: string; data: Buffer }[] = [];
+    while (got.length < payloads.length) {
+      for (const e of await batched.nextBatch()) {
+        expect(e.sid).toBe(sid);
+        got.push({ id: e.id, data: e.data });
+      }
+    }
+    expect(got.map((e) => e.id)).toEqual(ids);
+    got.forEach((e, i) => expect(e.data.equals(payloads[i])).toBe(true));
+    const bare = await open(
+      `/data/${encodeURIComponent(sid)}/pull?last_entry_id=0&count=10&header=0`,
+    );
+    for (const p of payloads) expect((await bare.nextBinary()).equals(p)).toBe(true);
+  });
+
   it('round-trips random payloads of 0 B, 1 B, 1 MiB and 8 MiB from push to pull', async () => {
     const sid = uniqueKey('roundtrip');
     const pull = await open(`/data/${sid}/pull`);

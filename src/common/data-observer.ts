@@ -11,8 +11,11 @@ export interface DataObserver {
   readonly pulled: (entries: number, bytes: number) => void;
   /** Entries skipped for `latest` readers. */
   readonly dropped: (entries: number) => void;
-  /** One successful XADD's round trip, in seconds. */
+  /** One successful XADD's round trip, in seconds: called for one XADD in `APPEND_SAMPLE_EVERY`. */
   readonly appended: (seconds: number) => void;
 }
 
 export const DATA_OBSERVER = Symbol('DATA_OBSERVER');
+
+/** One XADD in this many is timed and reported with `appended`: a sample is enough for a histogram. */
+export const APPEND_SAMPLE_EVERY = 16;

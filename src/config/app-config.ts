@@ -39,8 +39,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1024 * 1024 * 1024) MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
   /** Blocking Redis connections the live read hub spreads its streams over. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) HUB_READERS = 1;
-  /** A puller's socket backlog (bytes) above which it stops taking live entries and later catches up. */
-  @Transform(toInt) @IsInt() @Min(1024) PULL_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+  /**
+   * A puller's socket backlog (bytes) above which it stops taking live entries and later catches
+   * up from Redis. A few frames' worth: a deeper backlog only adds latency for the slow client.
+   */
+  @Transform(toInt) @IsInt() @Min(1024) PULL_HIGH_WATER_BYTES = 256 * 1024;
   /** Unacknowledged XADDs per push connection before the server stops reading that socket. */
   @Transform(toInt) @IsInt() @Min(1) PUSH_MAX_PENDING = 4096;
   /** Most concurrent WebSocket connections (data and GraphQL together); 0 = unlimited. */

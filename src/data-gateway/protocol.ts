@@ -107,24 +107,38 @@ export function checkFrameLength(plan: readonly PlannedEntry[], length: number):
 }
 
 /**
- * Packs a pull batch: the text header `[[sid, entry_id, start_offset], …]` and the payloads back
- * to back. A single entry's payload is sent as is (no copy).
+ * The text header of a pull batch, `[[sid, entry_id, start_offset], …]` (start offsets into the
+ * payloads back to back), and the total payload length.
  */
-export function packBatch(batch: readonly BatchEntry[]): { header: string; body: Buffer } {
+export function batchHeader(batch: readonly BatchEntry[]): { header: string; length: number } {
   if (batch.length === 1) {
     const { sid, id, data } = batch[0];
-    return { header: `[[${JSON.stringify(sid)},"${id}",0]]`, body: data };
+    return { header: `[[${JSON.stringify(sid)},"${id}",0]]`, length: data.length };
   }
   const parts: string[] = new Array(batch.length);
-  const buffers: Buffer[] = new Array(batch.length);
   let offset = 0;
   for (let i = 0; i < batch.length; i++) {
     const { sid, id, data } = batch[i];
     parts[i] = `[${JSON.stringify(sid)},"${id}",${offset}]`;
-    buffers[i] = data;
     offset += data.length;
   }
-  return { header: `[${parts.join(',')}]`, body: Buffer.concat(buffers, offset) };
+  return { header: `[${parts.join(',')}]`, length: offset };
+}
+
+/**
+ * Packs a pull batch into its text header and one body buffer (the payloads back to back). A
+ * single entry's payload is used as is (no copy).
+ */
+export function packBatch(batch: readonly BatchEntry[]): { header: string; body: Buffer } {
+  const { header, length } = batchHeader(batch);
+  const body =
+    batch.length === 1
+      ? batch[0].data
+      : Buffer.concat(
+          batch.map((e) => e.data),
+          length,
+        );
+  return { header, body };
 }
 
 /** The error frame sent before a protocol close. */

@@ -1,9 +1,11 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { StreamerError } from '../common/errors.js';
 import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
-import { packBatch } from './protocol.js';
+import { batchHeader } from './protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from './socket-errors.js';
+import { batchPreamble, binaryFrameHeader } from './ws-frames.js';
 
 export interface PullSinkOptions {
   /** Text header + binary frame per batch (true), or bare binary frames, one per entry (false). */
@@ -21,8 +23,34 @@ export interface PullSinkOptions {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The preamble (text header frame + binary frame header) of the last single-entry batch framed.
+ * The hub hands the same entry to every puller of a stream one after the other, so a fan-out
+ * frames it once and every puller writes the same bytes.
+ */
+const lastSingle: { data: Buffer; sid: string; id: string; preamble: Buffer } = {
+  data: EMPTY,
+  sid: '',
+  id: '',
+  preamble: EMPTY,
+};
+
+function singlePreamble(entry: BatchEntry): Buffer {
+  const last = lastSingle;
+  if (last.data !== entry.data || last.id !== entry.id || last.sid !== entry.sid) {
+    last.preamble = batchPreamble(batchHeader([entry]).header, entry.data.length);
+    last.data = entry.data;
+    last.sid = entry.sid;
+    last.id = entry.id;
+  }
+  return last.preamble;
+}
+
+/**
  * The sending side of one `/data/{sid}/pull` connection: paces batches (ack, max_fps, socket
  * backlog), sends heartbeats, and wakes the session when it can take more.
+ *
+ * Batches are framed here and written to the connection's socket directly, corked: the header
+ * frame and the payloads, each as Redis returned it, leave in one write (no concatenation).
  */
 export class PullConnection implements PullSink {
   private session: PullSession | null = null;
@@ -41,6 +69,8 @@ export class PullConnection implements PullSink {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The socket under `ws` (the upgrade request's), for corked writes of whole batches. */
+    private readonly socket: Socket,
     private readonly options: PullSinkOptions,
     private readonly onDelivered?: (entries: number, bytes: number) => void,
   ) {
@@ -69,18 +99,39 @@ export class PullConnection implements PullSink {
   }
 
   send(batch: BatchEntry[]): void {
+    const socket = this.socket;
     let bytes = 0;
-    if (this.options.header) {
-      const { header, body } = packBatch(batch);
-      this.ws.send(header);
-      this.ws.send(body, this.afterWrite);
-      bytes = body.length;
-    } else {
+    // Each chunk is written once the next is known, so the last one carries the callback.
+    let held: Buffer;
+    socket.cork();
+    if (!this.options.header) {
+      held = EMPTY;
       for (const entry of batch) {
-        this.ws.send(entry.data, this.afterWrite);
+        if (held.length > 0) socket.write(held);
+        held = binaryFrameHeader(entry.data.length);
+        if (entry.data.length > 0) {
+          socket.write(held);
+          held = entry.data;
+        }
         bytes += entry.data.length;
       }
+    } else {
+      if (batch.length === 1) {
+        held = singlePreamble(batch[0]);
+        bytes = batch[0].data.length;
+      } else {
+        const { header, length } = batchHeader(batch);
+        held = batchPreamble(header, length);
+        bytes = length;
+      }
+      for (const entry of batch) {
+        if (entry.data.length === 0) continue;
+        socket.write(held);
+        held = entry.data;
+      }
     }
+    socket.write(held, this.afterWrite);
+    socket.uncork();
     this.sent();
     this.onDelivered?.(batch.length, bytes);
   }

@@ -35,11 +35,12 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     this.logger.debug('serving /data/{sid}/pull');
   }
 
-  handleConnection(ws: WebSocket, _req: IncomingMessage, p: PullParams): void {
+  handleConnection(ws: WebSocket, req: IncomingMessage, p: PullParams): void {
     guardConnection(ws, this.logger, () => {
       reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
       const sink = new PullConnection(
         ws,
+        req.socket,
         {
           header: p.header,
           ack: p.ack,

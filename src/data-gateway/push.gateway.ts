@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
@@ -33,7 +34,11 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
   ) {}
 
   afterInit(): void {
-    this.logger.debug('serving /data/{sid}/push');
+    this.logger.log(
+      nativeMasking()
+        ? 'WebSocket unmasking: native (bufferutil)'
+        : 'WebSocket unmasking: JavaScript fallback (bufferutil not installed): large pushes cost more CPU',
+    );
   }
 
   handleConnection(ws: WebSocket, _req: IncomingMessage, params: PushParams): void {
@@ -48,5 +53,19 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
       );
       this.router.drainBeforeClose(ws, () => push.drain());
     });
+  }
+}
+
+/**
+ * Whether `ws` unmasks client frames with the native `bufferutil` (an optional dependency, as
+ * `ws` loads it: `require`, unless `WS_NO_BUFFER_UTIL` is set) or with its per-byte JS loop.
+ */
+function nativeMasking(): boolean {
+  if (process.env.WS_NO_BUFFER_UTIL) return false;
+  try {
+    createRequire(import.meta.url)('bufferutil');
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { APPEND_SAMPLE_EVERY } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
@@ -21,7 +22,7 @@ export class DataCounters implements DataObserver {
   /** Registered with the application's registry by `MetricsService`. */
   readonly xadd = new LatencyHistogram(
     'redis_streamer_xadd_duration_seconds',
-    'Round trip of each successful XADD (push path), seconds',
+    `Round trip of successful XADDs (push path), seconds; one XADD in ${APPEND_SAMPLE_EVERY} is timed`,
     XADD_BUCKETS,
   );
 
