@@ -8,7 +8,10 @@ import {
   Matches,
   Max,
   Min,
+  Validate,
   validateSync,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -17,6 +20,25 @@ const toInt = ({ value }: { value: unknown }) =>
     : value;
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** REDIS_URL must parse as a URL (one or more, comma separated, for a cluster). */
+@ValidatorConstraint({ name: 'redisUrl' })
+class RedisUrlValid implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    return value.split(',').every((url) => {
+      try {
+        return new URL(url.trim()).hostname !== '';
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  defaultMessage(): string {
+    return 'REDIS_URL is not a valid URL';
+  }
+}
 
 /**
  * The service's whole configuration, read from the environment once at boot (`loadConfig`).
@@ -29,6 +51,7 @@ export class AppConfig {
   /** Unset means "the default, and start a throwaway redis-server if none answers". */
   @IsOptional()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  @Validate(RedisUrlValid)
   REDIS_URL?: string;
   /** Approximate cap on each stream's length (XADD MAXLEN ~); 0 = no cap. */
   @Transform(toInt) @IsInt() @Min(0) STREAM_MAXLEN = 1000;
@@ -51,6 +74,15 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
+  /**
+   * Payload bytes one pull batch, one catch-up read, one HTTP GET answer or one subscription's
+   * buffer may hold (a single larger entry travels alone).
+   */
+  @Transform(toInt) @IsInt() @Min(1024) PULL_BATCH_BYTES = 8 * 1024 * 1024;
+  /** A Redis command unanswered this long (blocking reads excepted) fails and its connection is replaced. */
+  @Transform(toInt) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS = 5000;
+  /** Every WebSocket is pinged this often; one that did not answer the previous ping is dropped. */
+  @Transform(toInt) @IsInt() @Min(10) WS_PING_INTERVAL_MS = 30000;
 }
 
 export class ConfigError extends Error {}
@@ -74,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       (e) =>
         `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
     );
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   return config;
 }
