@@ -114,13 +114,34 @@ export class ReadHub implements OnApplicationShutdown {
 
   /** @internal: fails every listener of a reader's streams (they close or retry). */
   failReader(reader: HubReader, error: StreamerError): void {
-    for (const stream of [...reader.streamSet]) {
-      for (const listener of [...stream.listeners]) {
-        try {
-          listener.onHubError(error);
-        } catch (err) {
-          this.logger.error(`listener failed on hub error: ${(err as Error).message}`);
-        }
+    for (const stream of [...reader.streamSet]) this.failListeners(stream, error);
+  }
+
+  /**
+   * @internal: a read failed with a Redis error reply. When some of the reader's keys are not
+   * streams (any more), only their listeners fail and the reader carries on without them; true
+   * when such keys were found.
+   */
+  async isolateBadKeys(reader: HubReader): Promise<boolean> {
+    const streams = [...reader.streamSet];
+    const types = await this.repository.keyTypes(streams.map((s) => s.sid));
+    let found = false;
+    streams.forEach((stream, i) => {
+      if (types[i] === 'stream' || types[i] === 'none') return;
+      found = true;
+      if (this.streams.get(stream.sid) === stream) this.streams.delete(stream.sid);
+      reader.remove(stream);
+      this.failListeners(stream, notAStream(stream.sid, types[i]));
+    });
+    return found;
+  }
+
+  private failListeners(stream: HubStream, error: StreamerError): void {
+    for (const listener of [...stream.listeners]) {
+      try {
+        listener.onHubError(error);
+      } catch (err) {
+        this.logger.error(`listener failed on hub error: ${(err as Error).message}`);
       }
     }
   }
@@ -222,6 +243,8 @@ class HubReader {
           if (this.stopped) break;
           const error =
             err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+          // An error reply (WRONGTYPE) concerns keys, not the connection: fail only those keys.
+          if (error.code === ErrorCode.Internal && (await this.isolated())) continue;
           failures++;
           if (failures === 1) this.hub.log().warn(`hub reader ${this.index}: ${error.message}`);
           this.clientId = null;
@@ -238,6 +261,14 @@ class HubReader {
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  private async isolated(): Promise<boolean> {
+    try {
+      return await this.hub.isolateBadKeys(this);
+    } catch {
+      return false; // Redis trouble while probing: fail the whole reader
     }
   }
 
@@ -299,4 +330,11 @@ function waitReady(connection: RedisConnection, timeoutMs: number): Promise<bool
     const timer = setTimeout(() => done(connection.isReady), timeoutMs);
     connection.on('ready', onReady);
   });
+}
+
+function notAStream(sid: string, type: string): StreamerError {
+  return new StreamerError(
+    ErrorCode.Internal,
+    `key ${JSON.stringify(sid)} is not a stream (it holds a ${type}); pull streams only`,
+  );
 }

@@ -21,8 +21,23 @@ export function assertSid(sid: string): string {
   return sid;
 }
 
+/** Metadata keys (`XMETA:{sid}`) are not streams: the data endpoints refuse sids with this prefix. */
+export const RESERVED_PREFIX = 'XMETA:';
+
+/** A valid sid the data endpoints may read or write (not in the reserved `XMETA:` space). */
+export function assertDataSid(sid: string): string {
+  assertSid(sid);
+  if (sid.startsWith(RESERVED_PREFIX)) {
+    throw badRequest(
+      `stream ids starting with "${RESERVED_PREFIX}" are reserved for metadata: ${JSON.stringify(sid.slice(0, 64))}`,
+    );
+  }
+  return sid;
+}
+
 /**
- * The sids of a URL path segment: `+` separates several, each percent-decoded and validated.
+ * The sids of a data URL path segment: `+` separates several, each percent-decoded and validated
+ * (reserved `XMETA:` sids refused).
  * A sid listed twice is refused (positional push headers would become ambiguous).
  */
 export function parseSidList(segment: string, maxSids: number): string[] {
@@ -36,7 +51,7 @@ export function parseSidList(segment: string, maxSids: number): string[] {
         `stream id is not valid percent-encoding: ${JSON.stringify(part.slice(0, 64))}`,
       );
     }
-    assertSid(sid);
+    assertDataSid(sid);
     if (sids.includes(sid))
       throw badRequest(`stream id listed twice: ${JSON.stringify(sid.slice(0, 64))}`);
     sids.push(sid);

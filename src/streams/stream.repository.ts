@@ -5,12 +5,13 @@ import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnection } from '../redis/redis-connections.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
+import { RESERVED_PREFIX } from './sid.js';
 import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
 export const DATA_FIELD = 'd';
 /** Metadata of stream `sid` lives at this key + sid, as a JSON object string. */
-export const META_PREFIX = 'XMETA:';
+export const META_PREFIX = RESERVED_PREFIX;
 
 const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
 const EMPTY = Buffer.alloc(0);
@@ -132,6 +133,11 @@ export class StreamRepository {
   async interrupt(clientId: number): Promise<boolean> {
     const n = await this.command<number>(['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT']);
     return n === 1;
+  }
+
+  /** The Redis type of each key (`stream`, `string`, ..., `none` when missing), pipelined. */
+  keyTypes(sids: readonly string[]): Promise<string[]> {
+    return Promise.all(sids.map((sid) => this.command<string>(['TYPE', sid])));
   }
 
   /** Every key of type stream (SCAN … TYPE stream), plus, with `withMeta`, every sid with metadata. */

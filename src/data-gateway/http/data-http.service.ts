@@ -6,7 +6,7 @@ import { boolParam, cursorsParam, intParam, QueryLike } from '../../common/query
 import { compareIds, ZERO_ID } from '../../streams/entry-id.js';
 import { BatchEntry, PullSink, resolveCursor } from '../../streams/pull-session.js';
 import { PullSessions } from '../../streams/pull-sessions.js';
-import { assertSid, parseSidList } from '../../streams/sid.js';
+import { assertDataSid, parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
 import { packBatch } from '../protocol.js';
 import { StreamerMetrics } from '../streamer-metrics.js';
@@ -269,7 +269,7 @@ function sidOfPart(sids: string[] | null, filename: string): string {
         : "with several stream ids in the URL each part's filename must name one of them",
     );
   }
-  if (sids === null) return assertSid(filename);
+  if (sids === null) return assertDataSid(filename);
   if (!sids.includes(filename)) {
     throw new StreamerError(
       ErrorCode.NotAllowed,
