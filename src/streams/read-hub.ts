@@ -25,7 +25,7 @@ interface HubStream {
   reader: HubReader;
 }
 
-/** Live entries read per stream per XREAD. */
+/** Most live entries read per stream per XREAD (fewer when entries are large). */
 const READ_COUNT = 128;
 /** A reader's XREAD blocks this long at most; changes of its stream set interrupt it. */
 const BLOCK_MS = 5000;
@@ -50,7 +50,10 @@ export class ReadHub implements OnApplicationShutdown {
     private readonly connections: RedisConnections,
     @Inject(AppConfig) config: AppConfig,
   ) {
-    this.readers = Array.from({ length: config.HUB_READERS }, (_, i) => new HubReader(i, this));
+    this.readers = Array.from(
+      { length: config.HUB_READERS },
+      (_, i) => new HubReader(i, this, config.PULL_BATCH_BYTES),
+    );
   }
 
   /**
@@ -166,10 +169,13 @@ class HubReader {
   private readSeq = 0;
   private interruptScheduled = false;
   private wake: (() => void) | null = null;
+  /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
+  private readCount = READ_COUNT;
 
   constructor(
     private readonly index: number,
     private readonly hub: ReadHub,
+    private readonly batchBytes: number,
   ) {}
 
   get streamCount(): number {
@@ -272,6 +278,16 @@ class HubReader {
     }
   }
 
+  /** Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read. */
+  private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): void {
+    let largest = 0;
+    for (const { entries } of results) {
+      for (const e of entries) if (e.data.length > largest) largest = e.data.length;
+    }
+    const fit = largest > 0 ? Math.floor(this.batchBytes / largest) : READ_COUNT;
+    this.readCount = Math.max(1, Math.min(READ_COUNT, fit));
+  }
+
   private async readOnce(): Promise<void> {
     const repository = this.hub.hubRepository;
     if (!this.connection) {
@@ -290,11 +306,12 @@ class HubReader {
     this.readSeq++;
     let results;
     try {
-      results = await repository.readLive(this.connection, sids, cursors, READ_COUNT, BLOCK_MS);
+      results = await repository.readLive(this.connection, sids, cursors, this.readCount, BLOCK_MS);
     } finally {
       this.inFlightVersion = -1;
     }
     if (results.length === 0) return;
+    this.sizeNextRead(results);
     const bySid = new Map(streams.map((s) => [s.sid, s]));
     for (const { sid, entries } of results) {
       const stream = bySid.get(sid);

@@ -19,6 +19,7 @@ const EMPTY = Buffer.alloc(0);
 type Raw = unknown;
 type RawEntry = [Buffer, Buffer[] | null];
 
+const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
@@ -64,10 +65,13 @@ export class StreamRepository {
     }, rethrowAsStreamerError);
   }
 
-  /** The id of the newest entry of `sid` (`0-0` when the stream is empty or missing). */
+  /**
+   * The id of the newest entry of `sid` (`0-0` when the stream is empty or missing), without its
+   * payload. Fails (WRONGTYPE) when the key is not a stream.
+   */
   async lastId(sid: string): Promise<string> {
-    const last = await this.latest(sid);
-    return last ? last.id : ZERO_ID;
+    const id = await this.command<string>(['EVAL', LAST_ID, '1', sid]);
+    return id || ZERO_ID;
   }
 
   /** The newest entry of `sid`, or null. */
