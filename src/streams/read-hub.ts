@@ -52,7 +52,7 @@ export class ReadHub implements OnApplicationShutdown {
   ) {
     this.readers = Array.from(
       { length: config.HUB_READERS },
-      (_, i) => new HubReader(i, this, config.PULL_BATCH_BYTES),
+      (_, i) => new HubReader(i, this, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS),
     );
   }
 
@@ -107,7 +107,7 @@ export class ReadHub implements OnApplicationShutdown {
 
   /** @internal */
   openConnection(index: number): RedisConnection {
-    return this.connections.create(`hub-reader-${index}`);
+    return this.connections.create(`hub-reader-${index}`, { blocking: true });
   }
 
   /** @internal */
@@ -176,6 +176,8 @@ class HubReader {
     private readonly index: number,
     private readonly hub: ReadHub,
     private readonly batchBytes: number,
+    /** A read unanswered for its block time plus this long means a dead connection. */
+    private readonly commandTimeoutMs: number,
   ) {}
 
   get streamCount(): number {
@@ -278,6 +280,35 @@ class HubReader {
     }
   }
 
+  /**
+   * `command`, unless Redis leaves it unanswered for `ms` (half-open or black-holed connection):
+   * then the connection is dropped (the next read opens a new one) and the read fails.
+   */
+  private bounded<T>(command: Promise<T>, ms: number, connection: RedisConnection): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.connection === connection) {
+          this.connection = null;
+          this.clientId = null;
+          void this.hub.closeConnection(connection);
+        }
+        reject(
+          new StreamerError(ErrorCode.Unavailable, `Redis unavailable: no answer in ${ms} ms`),
+        );
+      }, ms);
+      command.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
   /** Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read. */
   private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): void {
     let largest = 0;
@@ -297,7 +328,14 @@ class HubReader {
     if (!this.connection.isReady && !(await waitReady(this.connection, 5000))) {
       throw new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: hub connection not ready');
     }
-    if (this.clientId === null) this.clientId = await repository.connectionId(this.connection);
+    const connection = this.connection;
+    if (this.clientId === null) {
+      this.clientId = await this.bounded(
+        repository.connectionId(connection),
+        this.commandTimeoutMs,
+        connection,
+      );
+    }
 
     const streams = [...this.streamSet];
     const sids = streams.map((s) => s.sid);
@@ -306,7 +344,11 @@ class HubReader {
     this.readSeq++;
     let results;
     try {
-      results = await repository.readLive(this.connection, sids, cursors, this.readCount, BLOCK_MS);
+      results = await this.bounded(
+        repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS),
+        BLOCK_MS + this.commandTimeoutMs,
+        connection,
+      );
     } finally {
       this.inFlightVersion = -1;
     }
