@@ -8,7 +8,7 @@ import { Entry, StreamInfo } from '../streams/stream.types.js';
 import { StreamModel } from './models/stream.model.js';
 
 /** Streams whose XINFO STREAM is asked for in one pipeline. */
-const INFO_CHUNK = 64;
+const INFO_CHUNK = 16;
 
 /**
  * What the GraphQL queries and mutations do: validate input, call the repository, shape the

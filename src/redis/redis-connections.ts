@@ -70,6 +70,13 @@ export class RedisConnections implements OnApplicationShutdown {
         this.replace(name, client, reason),
       );
       this.watchdogs.set(client, watchdog);
+      // Every reply shows the connection alive (a long reply is not a dead peer).
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((...args: Parameters<typeof send>) => {
+        const reply = send(...args);
+        reply.then(watchdog.progress, watchdog.progress);
+        return reply;
+      }) as typeof send;
     }
     return client;
   }
