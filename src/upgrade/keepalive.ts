@@ -39,15 +39,25 @@ export class Keepalive {
 
   /** @internal one round: terminate the silent, ping the others. */
   tick(): void {
+    const silent: WebSocket[] = [];
     for (const [ws, answered] of this.alive) {
       if (!answered) {
-        this.alive.delete(ws);
-        ws.terminate();
+        silent.push(ws);
         continue;
       }
       if (ws.readyState !== WebSocket.OPEN) continue;
       this.alive.set(ws, false);
       ws.ping();
+    }
+    // After a busy event loop a pong may be waiting to be read: judge after pending I/O.
+    if (silent.length > 0) setImmediate(() => this.reap(silent));
+  }
+
+  private reap(silent: readonly WebSocket[]): void {
+    for (const ws of silent) {
+      if (this.alive.get(ws) !== false) continue; // answered meanwhile, or gone
+      this.alive.delete(ws);
+      ws.terminate();
     }
     if (this.alive.size === 0 && this.timer) {
       clearInterval(this.timer);
