@@ -13,10 +13,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) cannotStart(err.message, 2);
     throw err;
   }
   const logger = new Logger('Bootstrap');
@@ -34,4 +31,14 @@ async function main(): Promise<void> {
   logger.log(`redis-streamer listening on http://${config.HOST}:${config.PORT}`);
 }
 
-void main();
+/**
+ * A process that cannot start (invalid configuration, port taken, ...) says why on one line and
+ * exits non-zero at once, so restart policies and orchestrators see it: it never lingers
+ * half-started with its Redis connections open.
+ */
+function cannotStart(reason: string, status = 1): never {
+  console.error(`redis-streamer cannot start: ${reason}`);
+  process.exit(status);
+}
+
+main().catch((err: unknown) => cannotStart(err instanceof Error ? err.message : String(err)));

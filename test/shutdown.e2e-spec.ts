@@ -1,4 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { AckedPusher } from './support/pusher.js';
 import { connectRedis, readEntries, uniqueKey } from './support/redis.js';
@@ -129,4 +131,98 @@ describe('the service process', () => {
     expect(connectionLogs.some((l) => /push/.test(l.msg) && /open/.test(l.msg))).toBe(true);
     expect(connectionLogs.some((l) => /push/.test(l.msg) && /1001/.test(l.msg))).toBe(true);
   });
+});
+
+/** `node dist/main.js` with `env`; resolves its exit and keeps its stderr. */
+function runService(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const started = Date.now();
+  const exited = new Promise<{ code: number | null; ms: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, ms: Date.now() - started })),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('the service process at its edges', () => {
+  let redisServer: RedisServer;
+  const running: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync('dist/main.js')) {
+      await promisify(execFile)('npm', ['run', 'build', '--silent'], { timeout: 120_000 });
+    }
+    redisServer = await RedisServer.start();
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+    await redisServer?.dispose();
+  });
+
+  it('exits non-zero with one clear line when its port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const service = runService({ PORT: String(port), REDIS_URL: redisServer.url });
+      running.push(service.child);
+      const { code, ms } = await service.exited;
+      console.log(`port taken: exit status ${code} after ${ms} ms`);
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      const lines = service.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/cannot start.*EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it.each([
+    ['an invalid variable', { PORT: 'eighty' }, /PORT="eighty"/],
+    ['an unparsable REDIS_URL', { REDIS_URL: 'redis://' }, /REDIS_URL/],
+  ])('exits non-zero with one clear line for %s', async (_name, env, reason) => {
+    const service = runService({ PORT: '0', ...env });
+    running.push(service.child);
+    const { code } = await service.exited;
+    expect(code).toBe(2);
+    const lines = service.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(reason);
+  });
+
+  it('on SIGTERM ends an open long-poll at once and exits 0', async () => {
+    const port = await freePort();
+    const http = `http://127.0.0.1:${port}`;
+    const service = runService({
+      PORT: String(port),
+      REDIS_URL: redisServer.url,
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    });
+    running.push(service.child);
+    await expectEventually(async () => (await fetch(`${http}/readyz`)).status === 200, 40_000);
+    const sid = uniqueKey('long-poll');
+    const poll = fetch(`${http}/data/${sid}?block=3600000`);
+    // the long-poll is waiting on the hub
+    await expectEventually(async () => {
+      const metrics = await (await fetch(`${http}/metrics`)).text();
+      return /^redis_streamer_hub_readers_active 1$/m.test(metrics);
+    });
+    const signalled = Date.now();
+    service.child.kill('SIGTERM');
+    const answer = await poll;
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('entry-offset')).toBe('[]');
+    expect((await answer.arrayBuffer()).byteLength).toBe(0);
+    const { code } = await service.exited;
+    console.log(
+      `shutdown with a long-poll open: exit status ${code} after ${Date.now() - signalled} ms`,
+    );
+    expect(code).toBe(0);
+  }, 90_000);
 });

@@ -42,4 +42,22 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'STREAM_MAXLEN', 'REDIS_URL', 'MAX_PAYLOAD_BYTES'])
       expect(message).toContain(name);
   });
+
+  it('refuses a REDIS_URL that does not parse, on one line', () => {
+    for (const url of ['redis://', 'redis://[::bad', 'redis://a:6379,redis://']) {
+      expect(() => loadConfig({ REDIS_URL: url })).toThrow(/^invalid configuration: REDIS_URL=/);
+    }
+    expect(loadConfig({ REDIS_URL: 'redis://a:1,redis://b:2' }).REDIS_URL).toBe(
+      'redis://a:1,redis://b:2',
+    );
+    expect(() => loadConfig({ PORT: 'x', HUB_READERS: '0' })).toThrow(/^[^\n]*HUB_READERS[^\n]*$/);
+  });
+
+  it('has the hardening defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      PULL_BATCH_BYTES: 8 * 1024 * 1024,
+      REDIS_COMMAND_TIMEOUT_MS: 5000,
+      WS_PING_INTERVAL_MS: 30000,
+    });
+  });
 });

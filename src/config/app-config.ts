@@ -11,7 +11,10 @@ import {
   MinLength,
   Max,
   Min,
+  Validate,
   validateSync,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -20,6 +23,25 @@ const toInt = ({ value }: { value: unknown }) =>
     : value;
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** REDIS_URL must parse as a URL (one or more, comma separated, for a cluster). */
+@ValidatorConstraint({ name: 'redisUrl' })
+class RedisUrlValid implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    return value.split(',').every((url) => {
+      try {
+        return new URL(url.trim()).hostname !== '';
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  defaultMessage(): string {
+    return 'REDIS_URL is not a valid URL';
+  }
+}
 
 /**
  * The service's whole configuration, read from the environment once at boot (`loadConfig`).
@@ -32,6 +54,7 @@ export class AppConfig {
   /** Unset means "the default, and start a throwaway redis-server if none answers". */
   @IsOptional()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  @Validate(RedisUrlValid)
   REDIS_URL?: string;
   /** Approximate cap on each stream's length (XADD MAXLEN ~); 0 = no cap. */
   @Transform(toInt) @IsInt() @Min(0) STREAM_MAXLEN = 1000;
@@ -76,6 +99,15 @@ export class AppConfig {
   @IsOptional() @IsString() AUTH_AUDIENCE?: string;
   /** When set, a token's `iss` must equal it. */
   @IsOptional() @IsString() AUTH_ISSUER?: string;
+  /**
+   * Payload bytes one pull batch, one catch-up read, one HTTP GET answer or one subscription's
+   * buffer may hold (a single larger entry travels alone).
+   */
+  @Transform(toInt) @IsInt() @Min(1024) PULL_BATCH_BYTES = 8 * 1024 * 1024;
+  /** A Redis command unanswered this long (blocking reads excepted) fails and its connection is replaced. */
+  @Transform(toInt) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS = 5000;
+  /** Every WebSocket is pinged this often; one that did not answer the previous ping is dropped. */
+  @Transform(toInt) @IsInt() @Min(10) WS_PING_INTERVAL_MS = 30000;
 }
 
 /** Settings without a default: absent from `new AppConfig()`'s keys, read all the same. */
@@ -110,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   lines.push(...authProblems(config));
   if (lines.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   return config;
 }

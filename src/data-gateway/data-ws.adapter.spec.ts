@@ -8,27 +8,31 @@ import { PushQuery } from './dto/data-query.dto.js';
 describe('DataWsAdapter', () => {
   const register = jest.fn();
   const app = {
-    get: () => ({ register, MAX_PAYLOAD_BYTES: 1024, MAX_SIDS_PER_REQUEST: 10 }),
+    // Stands in for the router, the config and an auth service with auth off.
+    get: () => ({ register, MAX_PAYLOAD_BYTES: 1024, MAX_SIDS_PER_REQUEST: 10, enabled: false }),
   } as unknown as INestApplicationContext;
 
   it('opens no port of its own', () => {
     const adapter = new DataWsAdapter(app);
     expect(() =>
-      adapter.create(8080, { path: '/data/:sid/push', kind: 'push', query: PushQuery }),
+      adapter.create(8080, {
+        path: '/data/:sid/push',
+        kind: 'push',
+        access: 'write',
+        query: PushQuery,
+      }),
     ).toThrow(/application's port only/);
     expect(register).not.toHaveBeenCalled();
   });
 
   it("registers a gateway's path with the upgrade router, which validates the handshake", () => {
     const adapter = new DataWsAdapter(app);
-    adapter.create(0, { path: '/data/:sid/push', kind: 'push', query: PushQuery });
+    adapter.create(0, { path: '/data/:sid/push', kind: 'push', access: 'write', query: PushQuery });
     const route = register.mock.calls[0][0] as { kind: string; match(url: URL): unknown };
     expect(route.kind).toBe('push');
     const url = (path: string) => new URL(path, 'http://localhost');
     expect(route.match(url('/data/a+dev%2Fcam/push?ack=1'))).toEqual({
-      sids: ['a', 'dev/cam'],
-      header: true,
-      ack: true,
+      params: { sids: ['a', 'dev/cam'], header: true, ack: true },
     });
     expect(route.match(url('/data/a/pull'))).toBeNull();
     expect(() => route.match(url('/data/a+b/push?header=0'))).toThrow(/single stream id/);

@@ -22,11 +22,14 @@ export interface PushOptions {
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 /** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
 const TRACKED_BATCH_BYTES = 4096;
+/** Longest wait for the acks of stored batches before a protocol error closes the socket. */
+const ACK_FLUSH_MS = 5000;
 
 /**
  * One `/data/{sid}/push` connection. Entries are appended without waiting for Redis between
  * messages (node-redis pipelines them) and are stored in the order they arrived. With `ack`, each
- * batch is answered, in order, once all its entries are in Redis. When too many XADDs are in
+ * batch is answered, in order, once all its entries are in Redis, also when a later frame breaks
+ * the protocol (its error frame and close come after those acks). When too many XADDs are in
  * flight the socket is paused, so a fast client cannot make the server buffer without bound.
  */
 export class PushConnection {
@@ -154,8 +157,7 @@ export class PushConnection {
     if (newIds) {
       this.acks = this.acks.then(newIds).then(
         (newIds) => {
-          if (!this.failed && this.ws.readyState === WebSocket.OPEN)
-            this.ws.send(JSON.stringify(newIds));
+          if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(newIds));
         },
         () => undefined,
       );
@@ -191,7 +193,17 @@ export class PushConnection {
     const error =
       err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
     if (error.code === ErrorCode.Internal) this.logger.warn(`push failed: ${error.message}`);
-    closeWithError(this.ws, error);
+    if (!this.options.ack) return closeWithError(this.ws, error);
+    // Every batch handed to Redis is acked first (bounded wait), then the error frame and close.
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      closeWithError(this.ws, error);
+    };
+    const timer = setTimeout(close, ACK_FLUSH_MS);
+    this.acks.then(close, close);
   }
 }
 

@@ -9,7 +9,10 @@ import { SubscriptionSink } from './subscription-sink.js';
 
 /** Entries read per stream per batch. */
 const BATCH_COUNT = 100;
-/** Entries a subscription buffers before its session pauses (it catches up from Redis later). */
+/**
+ * Entries a subscription buffers before its session pauses (it catches up from Redis later); its
+ * payload bytes stay within PULL_BATCH_BYTES.
+ */
 const BUFFER_ENTRIES = 256;
 
 export interface DataSubscriptionOptions {
@@ -36,12 +39,15 @@ export class DataSubscriptions {
     const sids = checkSidCount(options.sids, this.config.MAX_SIDS_PER_REQUEST);
     const cursors = cursorsFor(options.lastEntryId, sids.length, 'lastEntryId');
     // With `latest` one pending batch is enough: anything older is meant to be skipped.
+    // Half the byte budget for the buffer, half for the batch that may land on it.
+    const halfBudget = this.config.PULL_BATCH_BYTES >> 1;
     const sink = new SubscriptionSink(
       options.latest ? 1 : BUFFER_ENTRIES,
       (entry) => new DataEventModel(entry.sid, entry.id, entry.data),
+      halfBudget,
     );
     const session = this.sessions.create(
-      { sids, cursors, count: BATCH_COUNT, latest: options.latest },
+      { sids, cursors, count: BATCH_COUNT, latest: options.latest, batchBytes: halfBudget },
       sink,
     );
     sink.attach(session);

@@ -6,6 +6,9 @@ import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
 import { StreamModel } from './models/stream.model.js';
 
+/** Streams whose XINFO STREAM is asked for in one pipeline. */
+const INFO_CHUNK = 16;
+
 /**
  * What the GraphQL queries and mutations do (their arguments were validated by the DTOs in
  * `dto/`): check configured limits, call the repository, shape the answer. `XINFO STREAM` and metadata reads for many streams go out pipelined (one round trip).
@@ -28,8 +31,13 @@ export class StreamMetaService {
       sids == null
         ? await this.repository.listSids(true)
         : checkSidCount(sids, this.config.MAX_SIDS_PER_REQUEST);
-    const infos = await this.repository.info(wanted);
-    return infos.map(toStreamModel);
+    // A few XINFO replies (each carrying two payloads) in flight at a time, not one per stream.
+    const models: StreamModel[] = [];
+    for (let i = 0; i < wanted.length; i += INFO_CHUNK) {
+      const infos = await this.repository.info(wanted.slice(i, i + INFO_CHUNK));
+      for (const info of infos) models.push(toStreamModel(info));
+    }
+    return models;
   }
 
   async stream(sid: string): Promise<StreamModel> {

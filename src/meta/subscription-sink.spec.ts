@@ -108,4 +108,20 @@ describe('SubscriptionSink', () => {
     const { sink } = setup(1);
     expect(sink[Symbol.asyncIterator]()).toBe(sink);
   });
+
+  it('refuses more once its bytes reach capacityBytes, whatever the entry count', async () => {
+    const session = { pump: jest.fn(), close: jest.fn() };
+    const sink = new SubscriptionSink(1000, (e) => e.id, 1024);
+    sink.attach(session as unknown as PullSession);
+    const big = (n: number): BatchEntry => ({ sid: 's', id: `${n}-0`, data: Buffer.alloc(600) });
+    sink.send([big(1)]);
+    expect(sink.canSend()).toBe(true);
+    sink.send([big(2)]);
+    expect(sink.canSend()).toBe(false);
+    await sink.next();
+    expect(sink.canSend()).toBe(true);
+    expect(session.pump).not.toHaveBeenCalled(); // woken once half the bytes are taken
+    await sink.next();
+    expect(session.pump).toHaveBeenCalledTimes(1);
+  });
 });

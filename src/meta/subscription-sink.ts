@@ -4,7 +4,9 @@ import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
 /**
  * A pull session's sink that is also the async iterator a GraphQL subscription returns.
  *
- * It buffers at most `capacity` entries (plus the batch that filled it): while the buffer is full
+ * It buffers at most `capacity` entries and `capacityBytes` of payload (plus the batch that filled
+ * it, which the session bounds in bytes too: give it `capacityBytes` as its `batchBytes` and the
+ * buffer never holds more than twice that): while the buffer is full
  * `canSend()` is false, so the session stops taking entries (without `latest` it later catches up
  * from Redis at its own cursor; with `latest` it keeps only the newest one). Taking items from
  * the iterator wakes the session again. `return()` (client unsubscribed or disconnected) closes
@@ -16,6 +18,7 @@ import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
 export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | StreamerError> {
   private buffer: BatchEntry[] = [];
   private head = 0;
+  private bufferedBytes = 0;
   private readonly waiters: ((result: IteratorResult<T | StreamerError>) => void)[] = [];
   private failure: StreamerError | null = null;
   private finished = false;
@@ -25,6 +28,7 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
   constructor(
     private readonly capacity: number,
     private readonly toItem: (entry: BatchEntry) => T,
+    private readonly capacityBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   attach(session: PullSession): void {
@@ -39,7 +43,7 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
 
   canSend(): boolean {
     if (this.finished || this.failure) return false;
-    if (this.buffered >= this.capacity) {
+    if (this.buffered >= this.capacity || this.bufferedBytes >= this.capacityBytes) {
       this.stalled = true;
       return false;
     }
@@ -50,8 +54,12 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
     if (this.finished) return;
     for (const entry of batch) {
       const waiter = this.waiters.shift();
-      if (waiter) waiter({ value: this.toItem(entry), done: false });
-      else this.buffer.push(entry);
+      if (waiter) {
+        waiter({ value: this.toItem(entry), done: false });
+      } else {
+        this.buffer.push(entry);
+        this.bufferedBytes += entry.data.length;
+      }
     }
   }
 
@@ -64,6 +72,7 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
   next(): Promise<IteratorResult<T | StreamerError>> {
     if (this.buffered > 0) {
       const entry = this.buffer[this.head++];
+      this.bufferedBytes -= entry.data.length;
       if (this.head === this.buffer.length) {
         this.buffer = [];
         this.head = 0;
@@ -95,7 +104,11 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
 
   /** Wakes the session once the consumer has taken half of a full buffer. */
   private resumeIfDrained(): void {
-    if (this.stalled && this.buffered <= this.capacity >> 1) {
+    if (
+      this.stalled &&
+      this.buffered <= this.capacity >> 1 &&
+      this.bufferedBytes <= this.capacityBytes / 2
+    ) {
       this.stalled = false;
       this.session?.pump();
     }
@@ -116,6 +129,7 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
     this.session?.close();
     this.buffer = [];
     this.head = 0;
+    this.bufferedBytes = 0;
     for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
   }
 }

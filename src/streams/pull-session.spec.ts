@@ -23,12 +23,24 @@ class FakeRepository {
     return entries[entries.length - 1] ?? null;
   }
 
+  async lastId(sid: string): Promise<string> {
+    const entries = this.streams.get(sid) ?? [];
+    return entries[entries.length - 1]?.id ?? '0-0';
+  }
+
+  /** Payload bytes of the largest XRANGE reply so far. */
+  largestRange = 0;
+
   async rangeAfter(sid: string, after: string, count: number): Promise<Entry[]> {
     this.rangeCalls++;
     const n = Number(after.split('-')[0]);
-    return (this.streams.get(sid) ?? [])
+    const reply = (this.streams.get(sid) ?? [])
       .filter((e) => Number(e.id.split('-')[0]) > n)
       .slice(0, count);
+    let bytes = 0;
+    for (const e of reply) bytes += e.data.length;
+    this.largestRange = Math.max(this.largestRange, bytes);
+    return reply;
   }
 }
 
@@ -127,7 +139,7 @@ describe('PullSession', () => {
     const repo = new FakeRepository();
     const hub = new FakeHub();
     const sink = new RecordingSink();
-    const s = session(repo, hub, sink, { count: 1 });
+    const s = session(repo, hub, sink, { count: 1, batchBytes: 4 * 1024 * 1024 });
     await s.start();
     sink.open = false; // a slow client
     let prev = '0-0';
@@ -192,7 +204,7 @@ describe('PullSession', () => {
 
   it('fails the sink and releases the hub when Redis fails', async () => {
     const repo = new FakeRepository();
-    repo.latest = async () => {
+    repo.lastId = async () => {
       throw new Error('connection lost');
     };
     const hub = new FakeHub();
@@ -201,5 +213,73 @@ describe('PullSession', () => {
     await s.start();
     expect(sink.failure?.message).toBe('connection lost');
     expect(hub.attached.size).toBe(0);
+  });
+
+  it('bounds batches and catch-up reads in bytes, whatever count asks for', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    const mib = 1024 * 1024;
+    for (let i = 0; i < 12; i++) repo.add('s', `e${i}`, mib);
+    const s = session(repo, hub, sink, { cursors: ['0'], count: 48, batchBytes: 3 * mib });
+    await s.start();
+    for (let i = 0; i < 50 && sink.batches.flat().length < 12; i++) {
+      s.pump();
+      await settle();
+    }
+    expect(sink.batches.flat()).toHaveLength(12);
+    for (const batch of sink.batches) {
+      expect(batch.reduce((n, e) => n + e.data.length, 0)).toBeLessThanOrEqual(3 * mib);
+    }
+    expect(repo.largestRange).toBeLessThanOrEqual(3 * mib);
+  });
+
+  it('sends one entry bigger than the budget alone', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    repo.add('s', 'big', 4096);
+    repo.add('s', 'small');
+    const s = session(repo, hub, sink, { cursors: ['0'], count: 10, batchBytes: 1024 });
+    await s.start();
+    for (let i = 0; i < 10 && sink.batches.flat().length < 2; i++) await settle();
+    expect(sink.batches.map((b) => b.length)).toEqual([1, 1]);
+  });
+
+  it('counts live batches that arrive during a catch-up read in bytes, and drops them past the budget', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    const s = session(repo, hub, sink, { count: 100, batchBytes: 1000 });
+    await s.start();
+    const a = repo.add('s', 'a');
+    const b = repo.add('s', 'b');
+    s.onEntries('s', a.id, [b]); // a gap: a catch-up read starts
+    const internals = s as unknown as { queuedBytes: number };
+    let prev = b.id;
+    for (let i = 0; i < 20; i++) {
+      const e = repo.add('s', 'x', 100);
+      s.onEntries('s', prev, [e]);
+      prev = e.id;
+      expect(internals.queuedBytes).toBeLessThanOrEqual(1100);
+    }
+    for (let i = 0; i < 50 && sink.batches.flat().length < 22; i++) {
+      s.pump();
+      await settle();
+    }
+    expect(sink.batches.flat()).toHaveLength(22);
+  });
+
+  it('resolves $ without reading payloads', async () => {
+    const repo = new FakeRepository();
+    repo.latest = async () => {
+      throw new Error('payload read');
+    };
+    repo.add('s', 'old');
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    await session(repo, hub, sink, {}).start();
+    expect(sink.failure).toBeNull();
+    expect(hub.attached.get('s')).toBe('1-0');
   });
 });

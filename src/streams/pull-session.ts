@@ -1,5 +1,6 @@
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { compareIds, normalizeId, ZERO_ID } from './entry-id.js';
+import { MAX_RANGE_COUNT, rangeWithin } from './bounded-range.js';
 import { HubListener, ReadHub } from './read-hub.js';
 import { StreamRepository } from './stream.repository.js';
 import { Entry } from './stream.types.js';
@@ -31,15 +32,14 @@ export interface PullOptions {
   latest: boolean;
   /** Entries skipped because of `latest` (for metrics). */
   onDropped?: (n: number) => void;
+  /**
+   * Payload bytes one batch carries at most (a single larger entry travels alone); also what the
+   * session queues and reads ahead from Redis at most. Default: `DEFAULT_BATCH_BYTES`.
+   */
+  batchBytes?: number;
 }
 
-/** Entries queued per session (bytes) before it stops taking live entries and catches up later. */
-const QUEUE_BYTES = 4 * 1024 * 1024;
-/** Catch-up reads aim at about this many bytes per XRANGE. */
-const FETCH_BYTES = 1024 * 1024;
-const MAX_FETCH = 1000;
-/** Live batches remembered while a catch-up read is in flight; more means another read. */
-const MAX_PENDING_LIVE = 64;
+export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 
 interface Lane {
   sid: string;
@@ -52,6 +52,10 @@ interface Lane {
   fetching: boolean;
   /** Live batches that arrived during the catch-up read in flight (null: overflowed). */
   pendingLive: { prevId: string; entries: Entry[] }[] | null;
+  /** Payload bytes in `pendingLive` (counted in the session's `queuedBytes`). */
+  pendingBytes: number;
+  /** Bytes per entry to size this stream's catch-up reads with (0: unknown yet). */
+  estimate: number;
   /** With `latest`: the newest entry not sent yet. */
   slot: Entry | null;
 }
@@ -60,15 +64,21 @@ interface Lane {
  * Delivers the entries of several streams to one sink, in order, with no gap and no duplicate:
  * history from the cursor is read with XRANGE, then live entries come from the shared `ReadHub`.
  *
- * Memory is bounded: without `latest`, at most QUEUE_BYTES are queued; when the sink is slow the
- * session stops taking live entries and later catches up from Redis at its own cursor. With
- * `latest`, each stream holds at most one pending entry, the newest.
+ * Memory is bounded in bytes (`batchBytes`): a batch carries at most that much payload (one
+ * bigger entry alone); without `latest`, the queue plus the catch-up reads in flight stay within
+ * it too: when the sink is slow the session stops taking live entries and later catches up from
+ * Redis at its own cursor. With `latest`, each stream holds at most one pending entry, the newest.
  */
 export class PullSession implements HubListener {
   private readonly lanes = new Map<string, Lane>();
   private readonly order: Lane[] = [];
+  /** Payload bytes queued in lanes (pending live batches included). */
   private queuedBytes = 0;
-  private avgEntryBytes = 64 * 1024;
+  /** Byte budgets handed to catch-up reads in flight. */
+  private fetchingBytes = 0;
+  private readonly batchBytes: number;
+  /** Lane the next batch starts with (moves on when the byte budget cut a batch short). */
+  private firstLane = 0;
   private closed = false;
   private started = false;
   private pumping = false;
@@ -78,12 +88,19 @@ export class PullSession implements HubListener {
     private readonly repository: StreamRepository,
     private readonly options: PullOptions,
     private readonly sink: PullSink,
-  ) {}
+  ) {
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  }
 
   /** Resolves the start cursors against Redis and joins the live hub. Never rejects: failures go to the sink. */
   async start(): Promise<void> {
     try {
-      const newest = await Promise.all(this.options.sids.map((sid) => this.repository.latest(sid)));
+      // Without `latest` only ids are needed: no payloads fetched to resolve `$`.
+      const newest = this.options.latest
+        ? await Promise.all(this.options.sids.map((sid) => this.repository.latest(sid)))
+        : (await Promise.all(this.options.sids.map((sid) => this.repository.lastId(sid)))).map(
+            (id) => (id === ZERO_ID ? null : { id, data: EMPTY }),
+          );
       if (!this.closed) this.join(newest);
     } catch (err) {
       this.fail(err);
@@ -104,6 +121,8 @@ export class PullSession implements HubListener {
         behind: false,
         fetching: false,
         pendingLive: null,
+        pendingBytes: 0,
+        estimate: 0,
         slot: null,
       };
       if (latest) {
@@ -140,7 +159,7 @@ export class PullSession implements HubListener {
       }
       if (!this.options.latest) {
         for (const lane of this.order) {
-          if (lane.behind && !lane.fetching && this.queuedBytes < QUEUE_BYTES) this.fetch(lane);
+          if (lane.behind && !lane.fetching && this.roomToRead() > 0) this.fetch(lane);
         }
       }
     } finally {
@@ -155,6 +174,7 @@ export class PullSession implements HubListener {
     for (const lane of this.order) {
       this.hub.detach(lane.sid, this);
       lane.queue = [];
+      lane.pendingLive = null;
       lane.slot = null;
     }
     this.queuedBytes = 0;
@@ -177,10 +197,13 @@ export class PullSession implements HubListener {
       return;
     }
     if (lane.fetching) {
-      if (lane.pendingLive && lane.pendingLive.length < MAX_PENDING_LIVE) {
+      if (lane.pendingLive && this.queuedBytes < this.batchBytes) {
         lane.pendingLive.push({ prevId, entries });
+        const bytes = payloadBytes(entries);
+        lane.pendingBytes += bytes;
+        this.queuedBytes += bytes;
       } else {
-        lane.pendingLive = null;
+        this.dropPendingLive(lane);
       }
       return;
     }
@@ -194,75 +217,98 @@ export class PullSession implements HubListener {
   /** Queues live entries that follow the lane's cursor; marks a gap or a full queue as `behind`. */
   private takeLive(lane: Lane, prevId: string, entries: Entry[]): boolean {
     if (lane.behind) return false;
-    if (compareIds(prevId, lane.cursor) > 0 || this.queuedBytes >= QUEUE_BYTES) {
+    if (compareIds(prevId, lane.cursor) > 0 || this.queuedBytes >= this.batchBytes) {
       lane.behind = true;
       return true;
     }
-    this.enqueue(lane, entries);
+    if (!this.enqueue(lane, entries)) lane.behind = true;
     return true;
   }
 
-  private enqueue(lane: Lane, entries: Entry[]): void {
+  /**
+   * Queues the entries after the lane's cursor while the queue is under `batchBytes` (one entry
+   * at least); false when some were left out (they are read from Redis later).
+   */
+  private enqueue(lane: Lane, entries: Entry[]): boolean {
     for (const entry of entries) {
       if (compareIds(entry.id, lane.cursor) <= 0) continue;
+      if (this.queuedBytes >= this.batchBytes && this.queuedBytes > 0) return false;
       lane.queue.push(entry);
       lane.cursor = entry.id;
       this.queuedBytes += entry.data.length;
     }
+    return true;
+  }
+
+  /** Bytes a new catch-up read may bring: the budget minus what is queued or being read. */
+  private roomToRead(): number {
+    return this.batchBytes - this.queuedBytes - this.fetchingBytes;
   }
 
   private fetch(lane: Lane): void {
+    const budget = this.roomToRead();
     lane.fetching = true;
     lane.pendingLive = [];
-    const want = Math.max(
-      this.options.count,
-      Math.min(MAX_FETCH, Math.floor(FETCH_BYTES / Math.max(1, this.avgEntryBytes))),
-    );
-    this.repository.rangeAfter(lane.sid, lane.cursor, want).then(
-      (entries) => {
+    this.fetchingBytes += budget;
+    const count = Math.max(this.options.count, MAX_RANGE_COUNT);
+    rangeWithin(this.repository, lane.sid, lane.cursor, count, budget, lane.estimate).then(
+      ({ entries, estimate, more }) => {
         lane.fetching = false;
+        this.fetchingBytes -= budget;
         if (this.closed) return;
+        lane.estimate = estimate;
         try {
-          this.caughtUp(lane, entries, entries.length >= want);
+          this.caughtUp(lane, entries, more);
         } catch (err) {
           this.fail(err);
         }
       },
       (err: unknown) => {
         lane.fetching = false;
+        this.fetchingBytes -= budget;
         this.fail(err);
       },
     );
   }
 
-  /** Queues what a catch-up read returned, then the live batches that arrived meanwhile. */
-  private caughtUp(lane: Lane, entries: Entry[], full: boolean): void {
-    const pending = lane.pendingLive;
+  /** Forgets the live batches remembered during a catch-up read: the lane reads them later. */
+  private dropPendingLive(lane: Lane): void {
+    this.queuedBytes -= lane.pendingBytes;
+    lane.pendingBytes = 0;
     lane.pendingLive = null;
-    if (entries.length > 0) {
-      let bytes = 0;
-      for (const e of entries) bytes += e.data.length;
-      this.avgEntryBytes = this.avgEntryBytes * 0.5 + (bytes / entries.length) * 0.5;
-    }
-    this.enqueue(lane, entries);
-    lane.behind = full || pending === null;
+  }
+
+  /** Queues what a catch-up read returned, then the live batches that arrived meanwhile. */
+  private caughtUp(lane: Lane, entries: Entry[], more: boolean): void {
+    const pending = lane.pendingLive;
+    this.dropPendingLive(lane);
+    const complete = this.enqueue(lane, entries);
+    lane.behind = more || !complete || pending === null;
     if (!lane.behind) {
       for (const live of pending ?? []) this.takeLive(lane, live.prevId, live.entries);
     }
     this.pump();
   }
 
+  /** At most `count` entries per stream and `batchBytes` in all (one entry at least). */
   private takeQueued(): BatchEntry[] {
     const batch: BatchEntry[] = [];
     const { count } = this.options;
-    for (const lane of this.order) {
-      const end = Math.min(lane.queue.length, lane.head + count);
-      for (let i = lane.head; i < end; i++) {
+    let bytes = 0;
+    const lanes = this.order.length;
+    for (let k = 0; k < lanes; k++) {
+      const lane = this.order[(this.firstLane + k) % lanes];
+      const start = lane.head;
+      const end = Math.min(lane.queue.length, start + count);
+      let i = start;
+      for (; i < end; i++) {
         const entry = lane.queue[i];
+        if (batch.length > 0 && bytes + entry.data.length > this.batchBytes) break;
         batch.push({ sid: lane.sid, id: entry.id, data: entry.data });
+        bytes += entry.data.length;
         this.queuedBytes -= entry.data.length;
       }
-      lane.head = end;
+      lane.head = i;
       if (lane.head === lane.queue.length) {
         lane.queue = [];
         lane.head = 0;
@@ -270,17 +316,30 @@ export class PullSession implements HubListener {
         lane.queue = lane.queue.slice(lane.head);
         lane.head = 0;
       }
+      if (i < end) {
+        // Budget spent: the next batch starts after the streams served, so none starves.
+        this.firstLane = (this.firstLane + k + (i > start ? 1 : 0)) % lanes;
+        break;
+      }
     }
     return batch;
   }
 
+  /** The newest entry of each stream, within `batchBytes` (one entry at least). */
   private takeLatest(): BatchEntry[] {
     const batch: BatchEntry[] = [];
-    for (const lane of this.order) {
-      if (lane.slot) {
-        batch.push({ sid: lane.sid, id: lane.slot.id, data: lane.slot.data });
-        lane.slot = null;
+    let bytes = 0;
+    const lanes = this.order.length;
+    for (let k = 0; k < lanes; k++) {
+      const lane = this.order[(this.firstLane + k) % lanes];
+      if (!lane.slot) continue;
+      if (batch.length > 0 && bytes + lane.slot.data.length > this.batchBytes) {
+        this.firstLane = (this.firstLane + k) % lanes;
+        break;
       }
+      batch.push({ sid: lane.sid, id: lane.slot.id, data: lane.slot.data });
+      bytes += lane.slot.data.length;
+      lane.slot = null;
     }
     return batch;
   }
@@ -295,6 +354,14 @@ export class PullSession implements HubListener {
     this.sink.fail(error);
   }
 }
+
+function payloadBytes(entries: readonly Entry[]): number {
+  let bytes = 0;
+  for (const e of entries) bytes += e.data.length;
+  return bytes;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** `$` = the stream's newest id now; `0`/`-` = the beginning; otherwise an explicit id. */
 export function resolveCursor(cursor: string, lastId: string): string {

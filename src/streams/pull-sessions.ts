@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { PullOptions, PullSession, PullSink } from './pull-session.js';
 import { ReadHub } from './read-hub.js';
 import { StreamRepository } from './stream.repository.js';
@@ -9,10 +10,19 @@ export class PullSessions {
   constructor(
     private readonly hub: ReadHub,
     private readonly repository: StreamRepository,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
-  /** A session delivering to `sink`; call `start()` on it, and `close()` when the sink goes. */
+  /**
+   * A session delivering to `sink` (batches of at most PULL_BATCH_BYTES unless `options` say
+   * otherwise); call `start()` on it, and `close()` when the sink goes.
+   */
   create(options: PullOptions, sink: PullSink): PullSession {
-    return new PullSession(this.hub, this.repository, options, sink);
+    return new PullSession(
+      this.hub,
+      this.repository,
+      { batchBytes: this.config.PULL_BATCH_BYTES, ...options },
+      sink,
+    );
   }
 }

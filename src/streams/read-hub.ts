@@ -25,7 +25,7 @@ interface HubStream {
   reader: HubReader;
 }
 
-/** Live entries read per stream per XREAD. */
+/** Most live entries read per stream per XREAD (fewer when entries are large). */
 const READ_COUNT = 128;
 /** A reader's XREAD blocks this long at most; changes of its stream set interrupt it. */
 const BLOCK_MS = 5000;
@@ -50,7 +50,10 @@ export class ReadHub implements OnApplicationShutdown {
     private readonly connections: RedisConnections,
     @Inject(AppConfig) config: AppConfig,
   ) {
-    this.readers = Array.from({ length: config.HUB_READERS }, (_, i) => new HubReader(i, this));
+    this.readers = Array.from(
+      { length: config.HUB_READERS },
+      (_, i) => new HubReader(i, this, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS),
+    );
   }
 
   /**
@@ -104,7 +107,7 @@ export class ReadHub implements OnApplicationShutdown {
 
   /** @internal */
   openConnection(index: number): RedisConnection {
-    return this.connections.create(`hub-reader-${index}`);
+    return this.connections.create(`hub-reader-${index}`, { blocking: true });
   }
 
   /** @internal */
@@ -114,13 +117,34 @@ export class ReadHub implements OnApplicationShutdown {
 
   /** @internal: fails every listener of a reader's streams (they close or retry). */
   failReader(reader: HubReader, error: StreamerError): void {
-    for (const stream of [...reader.streamSet]) {
-      for (const listener of [...stream.listeners]) {
-        try {
-          listener.onHubError(error);
-        } catch (err) {
-          this.logger.error(`listener failed on hub error: ${(err as Error).message}`);
-        }
+    for (const stream of [...reader.streamSet]) this.failListeners(stream, error);
+  }
+
+  /**
+   * @internal: a read failed with a Redis error reply. When some of the reader's keys are not
+   * streams (any more), only their listeners fail and the reader carries on without them; true
+   * when such keys were found.
+   */
+  async isolateBadKeys(reader: HubReader): Promise<boolean> {
+    const streams = [...reader.streamSet];
+    const types = await this.repository.keyTypes(streams.map((s) => s.sid));
+    let found = false;
+    streams.forEach((stream, i) => {
+      if (types[i] === 'stream' || types[i] === 'none') return;
+      found = true;
+      if (this.streams.get(stream.sid) === stream) this.streams.delete(stream.sid);
+      reader.remove(stream);
+      this.failListeners(stream, notAStream(stream.sid, types[i]));
+    });
+    return found;
+  }
+
+  private failListeners(stream: HubStream, error: StreamerError): void {
+    for (const listener of [...stream.listeners]) {
+      try {
+        listener.onHubError(error);
+      } catch (err) {
+        this.logger.error(`listener failed on hub error: ${(err as Error).message}`);
       }
     }
   }
@@ -145,10 +169,15 @@ class HubReader {
   private readSeq = 0;
   private interruptScheduled = false;
   private wake: (() => void) | null = null;
+  /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
+  private readCount = READ_COUNT;
 
   constructor(
     private readonly index: number,
     private readonly hub: ReadHub,
+    private readonly batchBytes: number,
+    /** A read unanswered for its block time plus this long means a dead connection. */
+    private readonly commandTimeoutMs: number,
   ) {}
 
   get streamCount(): number {
@@ -222,6 +251,8 @@ class HubReader {
           if (this.stopped) break;
           const error =
             err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+          // An error reply (WRONGTYPE) concerns keys, not the connection: fail only those keys.
+          if (error.code === ErrorCode.Internal && (await this.isolated())) continue;
           failures++;
           if (failures === 1) this.hub.log().warn(`hub reader ${this.index}: ${error.message}`);
           this.clientId = null;
@@ -241,6 +272,53 @@ class HubReader {
     }
   }
 
+  private async isolated(): Promise<boolean> {
+    try {
+      return await this.hub.isolateBadKeys(this);
+    } catch {
+      return false; // Redis trouble while probing: fail the whole reader
+    }
+  }
+
+  /**
+   * `command`, unless Redis leaves it unanswered for `ms` (half-open or black-holed connection):
+   * then the connection is dropped (the next read opens a new one) and the read fails.
+   */
+  private bounded<T>(command: Promise<T>, ms: number, connection: RedisConnection): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.connection === connection) {
+          this.connection = null;
+          this.clientId = null;
+          void this.hub.closeConnection(connection);
+        }
+        reject(
+          new StreamerError(ErrorCode.Unavailable, `Redis unavailable: no answer in ${ms} ms`),
+        );
+      }, ms);
+      command.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read. */
+  private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): void {
+    let largest = 0;
+    for (const { entries } of results) {
+      for (const e of entries) if (e.data.length > largest) largest = e.data.length;
+    }
+    const fit = largest > 0 ? Math.floor(this.batchBytes / largest) : READ_COUNT;
+    this.readCount = Math.max(1, Math.min(READ_COUNT, fit));
+  }
+
   private async readOnce(): Promise<void> {
     const repository = this.hub.hubRepository;
     if (!this.connection) {
@@ -250,7 +328,14 @@ class HubReader {
     if (!this.connection.isReady && !(await waitReady(this.connection, 5000))) {
       throw new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: hub connection not ready');
     }
-    if (this.clientId === null) this.clientId = await repository.connectionId(this.connection);
+    const connection = this.connection;
+    if (this.clientId === null) {
+      this.clientId = await this.bounded(
+        repository.connectionId(connection),
+        this.commandTimeoutMs,
+        connection,
+      );
+    }
 
     const streams = [...this.streamSet];
     const sids = streams.map((s) => s.sid);
@@ -259,11 +344,16 @@ class HubReader {
     this.readSeq++;
     let results;
     try {
-      results = await repository.readLive(this.connection, sids, cursors, READ_COUNT, BLOCK_MS);
+      results = await this.bounded(
+        repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS),
+        BLOCK_MS + this.commandTimeoutMs,
+        connection,
+      );
     } finally {
       this.inFlightVersion = -1;
     }
     if (results.length === 0) return;
+    this.sizeNextRead(results);
     const bySid = new Map(streams.map((s) => [s.sid, s]));
     for (const { sid, entries } of results) {
       const stream = bySid.get(sid);
@@ -299,4 +389,11 @@ function waitReady(connection: RedisConnection, timeoutMs: number): Promise<bool
     const timer = setTimeout(() => done(connection.isReady), timeoutMs);
     connection.on('ready', onReady);
   });
+}
+
+function notAStream(sid: string, type: string): StreamerError {
+  return new StreamerError(
+    ErrorCode.Internal,
+    `key ${JSON.stringify(sid)} is not a stream (it holds a ${type}); pull streams only`,
+  );
 }

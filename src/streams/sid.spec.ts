@@ -28,6 +28,8 @@ describe('parseSidList', () => {
     ['a repeated sid', 'a+a', 10],
     ['too many sids', 'a+b+c', 2],
     ['an encoded plus', 'a%2Bb', 10],
+    ['a reserved metadata key', 'XMETA%3Afoo', 10],
+    ['a reserved metadata key among others', 'a+XMETA:foo', 10],
   ])('refuses %s', (_name, segment, max) => {
     let error: unknown;
     try {

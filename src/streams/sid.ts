@@ -21,6 +21,20 @@ export function assertSid(sid: string): string {
   return sid;
 }
 
+/** Metadata keys (`XMETA:{sid}`) are not streams: the data endpoints refuse sids with this prefix. */
+export const RESERVED_PREFIX = 'XMETA:';
+
+/** A valid sid the data endpoints may read or write (not in the reserved `XMETA:` space). */
+export function assertDataSid(sid: string): string {
+  assertSid(sid);
+  if (sid.startsWith(RESERVED_PREFIX)) {
+    throw badRequest(
+      `stream ids starting with "${RESERVED_PREFIX}" are reserved for metadata: ${JSON.stringify(sid.slice(0, 64))}`,
+    );
+  }
+  return sid;
+}
+
 /**
  * Why `sids` is not a list of stream ids, or null when it is: each must be valid, and none listed
  * twice (positional push headers and per-stream cursors would become ambiguous).
@@ -37,7 +51,10 @@ export function sidListProblem(sids: readonly unknown[]): string | null {
   return null;
 }
 
-/** The sids of a URL path segment: `+` separates several, each percent-decoded and validated. */
+/**
+ * The sids of a data URL path segment: `+` separates several, each percent-decoded and validated
+ * (reserved `XMETA:` sids refused).
+ */
 export function parseSidList(segment: string, maxSids: number): string[] {
   const sids = segment.split('+').map((part) => {
     try {
@@ -50,6 +67,7 @@ export function parseSidList(segment: string, maxSids: number): string[] {
   });
   const problem = sidListProblem(sids);
   if (problem) throw badRequest(problem);
+  for (const sid of sids) assertDataSid(sid);
   if (sids.length > maxSids) throw badRequest(`at most ${maxSids} stream ids per request`);
   return sids;
 }

@@ -7,12 +7,13 @@ import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnection } from '../redis/redis-connections.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
+import { RESERVED_PREFIX } from './sid.js';
 import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
 export const DATA_FIELD = 'd';
 /** Metadata of stream `sid` lives at this key + sid, as a JSON object string. */
-export const META_PREFIX = 'XMETA:';
+export const META_PREFIX = RESERVED_PREFIX;
 
 const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
 const EMPTY = Buffer.alloc(0);
@@ -20,6 +21,7 @@ const EMPTY = Buffer.alloc(0);
 type Raw = unknown;
 type RawEntry = [Buffer, Buffer[] | null];
 
+const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
@@ -64,10 +66,13 @@ export class StreamRepository {
     }, rethrowAsStreamerError);
   }
 
-  /** The id of the newest entry of `sid` (`0-0` when the stream is empty or missing). */
+  /**
+   * The id of the newest entry of `sid` (`0-0` when the stream is empty or missing), without its
+   * payload. Fails (WRONGTYPE) when the key is not a stream.
+   */
   async lastId(sid: string): Promise<string> {
-    const last = await this.latest(sid);
-    return last ? last.id : ZERO_ID;
+    const id = await this.command<string>(['EVAL', LAST_ID, '1', sid]);
+    return id || ZERO_ID;
   }
 
   /** The newest entry of `sid`, or null. */
@@ -133,6 +138,11 @@ export class StreamRepository {
   async interrupt(clientId: number): Promise<boolean> {
     const n = await this.command<number>(['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT']);
     return n === 1;
+  }
+
+  /** The Redis type of each key (`stream`, `string`, ..., `none` when missing), pipelined. */
+  keyTypes(sids: readonly string[]): Promise<string[]> {
+    return Promise.all(sids.map((sid) => this.command<string>(['TYPE', sid])));
   }
 
   /** Every key of type stream (SCAN … TYPE stream), plus, with `withMeta`, every sid with metadata. */

@@ -12,6 +12,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
 import { CloseCode } from '../common/close-codes.js';
 import { ErrorCode, httpStatusFor, StreamerError } from '../common/errors.js';
+import { Keepalive } from './keepalive.js';
 
 /** A kind of WebSocket endpoint: which paths it owns and what to do with a connection. */
 export interface UpgradeRoute<P> {
@@ -45,13 +46,16 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   private readonly counts = new Map<string, number>();
   private server: Server | null = null;
   private accepting = true;
+  private readonly keepalive: Keepalive;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     this.route(req, socket, head);
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.keepalive = new Keepalive(config.WS_PING_INTERVAL_MS);
+  }
 
   register<P>(route: UpgradeRoute<P>): void {
     this.routes.push(route as UpgradeRoute<unknown>);
@@ -78,6 +82,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   /** Stops taking handshakes and closes every open socket with 1001, waiting (bounded) for them. */
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
+    this.keepalive.stop();
     // Let pushers flush their acks while the sockets are still open (bounded).
     await Promise.race([
       Promise.all([...this.drains.values()].map((drain) => drain().catch(() => undefined))),
@@ -163,6 +168,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
     // started the close; without a listener they would crash the process.
     ws.on('error', (err: Error) => this.logger.debug(`${kind} socket error: ${err.message}`));
     this.sockets.set(ws, kind);
+    this.keepalive.watch(ws);
     const id = ++this.nextConnectionId;
     this.logger.debug(`connection ${id} (${kind}) opened`);
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);

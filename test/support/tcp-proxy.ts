@@ -3,10 +3,13 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 /**
  * A TCP proxy in front of a test server, to cut connections the way a network does: `dropAll`
  * destroys every open connection (the client sees an abnormal close, 1006), and while
- * `refusing` new connections are cut as soon as they arrive.
+ * `refusing` new connections are cut as soon as they arrive. `blackHole` stops forwarding without
+ * closing anything (a half-open peer, a pulled cable): bytes sent either way vanish, and new
+ * connections are accepted but go nowhere, until `restore`.
  */
 export class TcpProxy {
   refusing = false;
+  private blackHoled = false;
   /** Connections accepted so far (refused ones included). */
   accepted = 0;
   private readonly pairs = new Set<[Socket, Socket]>();
@@ -39,6 +42,10 @@ export class TcpProxy {
         client.destroy();
         forget();
       });
+      if (proxy!.blackHoled) {
+        client.resume(); // read and drop
+        return;
+      }
       upstream.connect(targetPort, targetHost, () => {
         client.pipe(upstream);
         upstream.pipe(client);
@@ -56,6 +63,26 @@ export class TcpProxy {
   /** Open proxied connections. */
   connections(): number {
     return this.pairs.size;
+  }
+
+  /** Stops forwarding in both directions without closing any connection. */
+  blackHole(): void {
+    this.blackHoled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.resume();
+      upstream.resume();
+    }
+  }
+
+  /**
+   * Forwards again: the connections caught in the black hole are cut (as they would time out),
+   * new ones reach the target.
+   */
+  restore(): void {
+    this.blackHoled = false;
+    this.dropAll();
   }
 
   /** Cuts every open connection at once. */

@@ -1,13 +1,14 @@
-import { Inject, Injectable, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../config/app-config.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 import { compareIds, ZERO_ID } from '../../streams/entry-id.js';
+import { rangeWithin } from '../../streams/bounded-range.js';
 import { BatchEntry, PullSink, resolveCursor } from '../../streams/pull-session.js';
 import { PullSessions } from '../../streams/pull-sessions.js';
-import { assertSid, parseSidList } from '../../streams/sid.js';
+import { assertDataSid, parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
 import { ReadQuery } from '../dto/data-query.dto.js';
 import { packBatch } from '../protocol.js';
@@ -15,6 +16,12 @@ import { readBody } from './raw-body.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
 export const ENTRIES_FIELD = 'entries';
+
+/**
+ * Most bytes of `entry-offset` JSON in one answer, so that all headers stay under 16 KiB (Node's
+ * and common proxies' limit): longer answers return fewer entries.
+ */
+export const MAX_ENTRY_OFFSET_BYTES = 12 * 1024;
 
 /** A file part as multer hands it over (memory storage). */
 export interface UploadedPart {
@@ -49,10 +56,15 @@ interface PlannedEntry {
  * The HTTP data endpoints' work: `append` for POST, `read` for GET (SPEC "HTTP data endpoints").
  * Writes go through `StreamRepository.append`, reads through the repository, and a blocking
  * read waits on the shared live hub through a one-shot pull session, so an idle long-poll
- * costs no Redis connection of its own.
+ * costs no Redis connection of its own. On shutdown, open long-polls answer at once with what
+ * they have (nothing yet), so the HTTP server can close.
  */
 @Injectable()
-export class DataHttpService {
+export class DataHttpService implements OnModuleDestroy {
+  /** Ends each long-poll in progress. */
+  private readonly waits = new Set<() => void>();
+  private stopping = false;
+
   constructor(
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
@@ -93,10 +105,16 @@ export class DataHttpService {
       ? await this.readLatest(sids, given)
       : await this.readRange(sids, given, count);
     let batch = ready;
-    if (batch.length === 0 && block > 0 && !signal.aborted) {
+    if (batch.length === 0 && block > 0 && !signal.aborted && !this.stopping) {
       batch = await this.waitForBatch(sids, cursors, count, latest, block, signal);
     }
     return this.answer(sids, cursors, batch);
+  }
+
+  /** Shutdown begins (before the HTTP server closes): long-polls answer now. */
+  onModuleDestroy(): void {
+    this.stopping = true;
+    for (const end of [...this.waits]) end();
   }
 
   private async plan(sids: string[] | null, body: PostBody): Promise<PlannedEntry[]> {
@@ -148,15 +166,18 @@ export class DataHttpService {
         given[i] === '$' ? this.repository.lastId(sid) : resolveCursor(given[i], ZERO_ID),
       ),
     );
-    const ranges = await Promise.all(
-      sids.map((sid, i) =>
-        given[i] === '$' ? Promise.resolve([]) : this.repository.rangeAfter(sid, cursors[i], count),
-      ),
-    );
+    // One stream after the other, sharing one byte budget (PULL_BATCH_BYTES).
     const batch: BatchEntry[] = [];
-    sids.forEach((sid, i) => {
-      for (const entry of ranges[i]) batch.push({ sid, id: entry.id, data: entry.data });
-    });
+    let room = this.config.PULL_BATCH_BYTES;
+    for (let i = 0; i < sids.length && room > 0; i++) {
+      if (given[i] === '$') continue;
+      const budget = batch.length > 0 ? room : this.config.PULL_BATCH_BYTES;
+      const { entries } = await rangeWithin(this.repository, sids[i], cursors[i], count, budget);
+      for (const entry of entries) {
+        batch.push({ sid: sids[i], id: entry.id, data: entry.data });
+        room -= entry.data.length;
+      }
+    }
     return { cursors, batch };
   }
 
@@ -179,6 +200,7 @@ export class DataHttpService {
         done = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        this.waits.delete(onAbort);
         session.close();
         if (error) reject(error);
         else resolve(batch);
@@ -195,11 +217,16 @@ export class DataHttpService {
       );
       const timer = setTimeout(() => finish([]), block);
       signal.addEventListener('abort', onAbort, { once: true });
+      this.waits.add(onAbort);
       void session.start();
     });
   }
 
-  private answer(sids: string[], cursors: string[], batch: BatchEntry[]): ReadResult {
+  private answer(sids: string[], cursors: string[], all: BatchEntry[]): ReadResult {
+    const batch = all.slice(
+      0,
+      fittingEntries(all, MAX_ENTRY_OFFSET_BYTES, this.config.PULL_BATCH_BYTES),
+    );
     const last = new Map<string, string>();
     for (const entry of batch) last.set(entry.sid, entry.id);
     const { header, body } = packBatch(batch);
@@ -267,7 +294,7 @@ function sidOfPart(sids: string[] | null, filename: string): string {
         : "with several stream ids in the URL each part's filename must name one of them",
     );
   }
-  if (sids === null) return assertSid(filename);
+  if (sids === null) return assertDataSid(filename);
   if (!sids.includes(filename)) {
     throw new StreamerError(
       ErrorCode.NotAllowed,
@@ -284,6 +311,34 @@ function textEntries(value: unknown): string[] {
     throw badRequest(`field "${ENTRIES_FIELD}" must be plain values (no nested names)`);
   }
   return values;
+}
+
+/**
+ * How many entries of `batch` (a prefix, so each stream keeps a gap-free run) fit in an
+ * `entry-offset` header of `maxHeader` bytes and a body of `maxBody` bytes (the first entry
+ * always does).
+ */
+export function fittingEntries(
+  batch: readonly BatchEntry[],
+  maxHeader: number,
+  maxBody: number,
+): number {
+  let bytes = 2; // [ ]
+  let offset = 0;
+  let lastSid: string | null = null;
+  let sidBytes = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const { sid, id, data } = batch[i];
+    if (sid !== lastSid) {
+      lastSid = sid;
+      sidBytes = asciiJson(JSON.stringify(sid)).length;
+    }
+    // [sid,"id",offset] and a comma
+    bytes += sidBytes + id.length + String(offset).length + 7;
+    if (i > 0 && (bytes > maxHeader || offset + data.length > maxBody)) return i;
+    offset += data.length;
+  }
+  return batch.length;
 }
 
 /** JSON with every non-ASCII character escaped (`\uXXXX`), so it can travel in an HTTP header. */

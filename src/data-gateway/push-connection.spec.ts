@@ -1,0 +1,119 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { WebSocket } from 'ws';
+import { ErrorCode, StreamerError } from '../common/errors.js';
+import type { StreamRepository } from '../streams/stream.repository.js';
+import { PushConnection, PushOptions } from './push-connection.js';
+
+/** Records what the server sends; `receive` plays a client frame. */
+class FakeSocket extends EventEmitter {
+  readyState: number = WebSocket.OPEN;
+  readonly sent: string[] = [];
+  closeCode: number | null = null;
+  paused = false;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code: number): void {
+    this.closeCode = code;
+    this.readyState = WebSocket.CLOSING;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  receive(data: string | Buffer): void {
+    this.emit('message', Buffer.from(data), typeof data !== 'string');
+  }
+}
+
+/** XADDs that settle when the test says so. */
+class ControlledRepository {
+  readonly calls: {
+    sid: string;
+    payload: Buffer;
+    resolve(id: string): void;
+    reject(e: Error): void;
+  }[] = [];
+  append(sid: string, payload: Buffer): Promise<string> {
+    return new Promise((resolve, reject) => this.calls.push({ sid, payload, resolve, reject }));
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function connect(options: Partial<PushOptions> = {}) {
+  const ws = new FakeSocket();
+  const repo = new ControlledRepository();
+  new PushConnection(
+    ws as unknown as WebSocket,
+    repo as unknown as StreamRepository,
+    { sids: ['s'], header: true, ack: true, maxPending: 4, ...options },
+    new Logger('test'),
+  );
+  return { ws, repo };
+}
+
+describe('PushConnection', () => {
+  it('stores header + binary pairs and acks each batch in order', async () => {
+    const { ws, repo } = connect();
+    ws.receive('[2,5]');
+    ws.receive(Buffer.from('abcde'));
+    ws.receive('[1]');
+    ws.receive(Buffer.from('z'));
+    expect(repo.calls.map((c) => c.payload.toString())).toEqual(['ab', 'cde', 'z']);
+    repo.calls[2].resolve('3-0');
+    repo.calls[0].resolve('1-0');
+    repo.calls[1].resolve('2-0');
+    await settle();
+    expect(ws.sent).toEqual(['["1-0","2-0"]', '["3-0"]']);
+  });
+
+  it('answers the acks of stored batches before the error frame and the close', async () => {
+    const { ws, repo } = connect();
+    ws.receive('[3]');
+    ws.receive(Buffer.from('abc'));
+    ws.receive(Buffer.from('oops')); // a binary frame where a header belongs
+    expect(ws.closeCode).toBeNull(); // waits for the batch already sent to Redis
+    repo.calls[0].resolve('1-0');
+    await settle();
+    expect(ws.sent[0]).toBe('["1-0"]');
+    expect(JSON.parse(ws.sent[1])).toMatchObject({ error: { code: ErrorCode.MalformedData } });
+    expect(ws.closeCode).toBe(1007);
+  });
+
+  it('closes at once without ack, and ignores frames after a failure', () => {
+    const { ws, repo } = connect({ ack: false });
+    ws.receive(Buffer.from('no header'));
+    expect(ws.closeCode).toBe(1007);
+    ws.receive('[1]');
+    ws.receive(Buffer.from('x'));
+    expect(repo.calls).toHaveLength(0);
+  });
+
+  it('closes with 1013 when Redis is unreachable, after acking what was stored', async () => {
+    const { ws, repo } = connect();
+    ws.receive('[1]');
+    ws.receive(Buffer.from('a'));
+    ws.receive('[1]');
+    ws.receive(Buffer.from('b'));
+    repo.calls[0].resolve('1-0');
+    repo.calls[1].reject(new StreamerError(ErrorCode.Unavailable, 'Redis unavailable'));
+    await settle();
+    expect(ws.sent[0]).toBe('["1-0"]');
+    expect(JSON.parse(ws.sent[1])).toMatchObject({ error: { code: ErrorCode.Unavailable } });
+    expect(ws.closeCode).toBe(1013);
+  });
+
+  it('pauses the socket with maxPending XADDs in flight and resumes at half', async () => {
+    const { ws, repo } = connect({ header: false, ack: false, maxPending: 4 });
+    for (let i = 0; i < 4; i++) ws.receive(Buffer.from(String(i)));
+    expect(ws.paused).toBe(true);
+    repo.calls[0].resolve('1-0');
+    repo.calls[1].resolve('2-0');
+    await settle();
+    expect(ws.paused).toBe(false);
+  });
+});
