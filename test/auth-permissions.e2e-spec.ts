@@ -103,6 +103,18 @@ const transports: Record<string, Transport> = {
 
 const FORBIDDEN: Outcome = '403 FORBIDDEN';
 
+/** An MJPEG view never ends: a 200 is 'ok' as soon as its headers arrive. */
+transports.MJPEG = async (segment, token) => {
+  const abort = new AbortController();
+  const res = await fetch(`${server.http}/data/${segment}/mjpeg`, {
+    headers: bearer(token),
+    signal: abort.signal,
+  });
+  if (res.status !== 200) return httpOutcome(res);
+  abort.abort();
+  return 'ok';
+};
+
 /** [token, transport, sids in the URL, expected]. */
 const MATRIX: [string, string, string[], Outcome][] = [
   // read-only: pull and GET, not push or POST.
@@ -115,6 +127,9 @@ const MATRIX: [string, string, string[], Outcome][] = [
   ['writer', 'POST', [cam1], 'ok'],
   ['writer', 'pull', [cam1], FORBIDDEN],
   ['writer', 'GET', [cam1], FORBIDDEN],
+  ['reader', 'MJPEG', [cam1], 'ok'],
+  ['writer', 'MJPEG', [cam1], FORBIDDEN],
+  ['nothing', 'MJPEG', [cam1], FORBIDDEN],
   // `cam/*`: any run of characters after `cam/`, slashes included; nothing else.
   ['reader', 'pull', [camDeep], 'ok'],
   ['reader', 'pull', [camBare], FORBIDDEN],

@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequireStreamAccess } from '../../auth/stream-access.guard.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { DEFAULT_MJPEG_FPS, MAX_MJPEG_FPS, MjpegQuery } from '../dto/data-query.dto.js';
 import { MjpegService } from './mjpeg.service.js';
@@ -23,6 +24,7 @@ export class MjpegController {
   constructor(private readonly mjpeg: MjpegService) {}
 
   @Get(':sid/mjpeg')
+  @RequireStreamAccess('read')
   @ApiOperation({
     summary: 'Watch a stream of JPEG entries as MJPEG',
     description:
