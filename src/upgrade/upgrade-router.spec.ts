@@ -25,12 +25,23 @@ function fakeServer(): WebSocketServer & { accepted: number } {
     accepted: 0,
     handleUpgrade(_req: unknown, _socket: unknown, _head: unknown, done: (ws: WebSocket) => void) {
       server.accepted++;
-      const ws = Object.assign(new EventEmitter(), { readyState: WebSocket.OPEN, ping() {} });
+      const ws: EventEmitter = Object.assign(new EventEmitter(), {
+        readyState: WebSocket.OPEN,
+        ping() {},
+        terminate() {},
+        close: (code: number) => ws.emit('close', code),
+      });
       done(ws as unknown as WebSocket);
     },
   };
   return server as unknown as WebSocketServer & { accepted: number };
 }
+
+/** Routers made by a test: shut down after it, so no keepalive timer outlives the test. */
+const routers: UpgradeRouter[] = [];
+afterEach(async () => {
+  await Promise.all(routers.splice(0).map((r) => r.beforeApplicationShutdown()));
+});
 
 function setup(config: Partial<AppConfig> = {}) {
   const http = new EventEmitter();
@@ -49,6 +60,7 @@ function setup(config: Partial<AppConfig> = {}) {
     connected: (_ws, _req, path) => connected.push(path),
   });
   router.onApplicationBootstrap();
+  routers.push(router);
   const upgrade = (url: string) => {
     const socket = new FakeSocket();
     http.emit('upgrade', { url } as IncomingMessage, socket, Buffer.alloc(0));
