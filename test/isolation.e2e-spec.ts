@@ -292,7 +292,8 @@ describe('keepalive', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startServer({ WS_PING_INTERVAL_MS: 300 });
+    // Short enough for a quick test, long enough that a live client in this busy process answers.
+    server = await startServer({ WS_PING_INTERVAL_MS: 1000 });
   });
 
   afterAll(async () => {
