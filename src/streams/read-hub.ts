@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { AppConfig } from '../config/app-config.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import type { RedisConnection } from '../redis/redis-connections.js';
-import { compareIds } from './entry-id.js';
+import { HubReader, HubReaderHost, HubStream } from './hub-reader.js';
 import { StreamRepository } from './stream.repository.js';
 import { Entry } from './stream.types.js';
 
@@ -17,18 +16,6 @@ export interface HubListener {
   /** The hub could not read (Redis unreachable or failing); the listener should give up. */
   onHubError(error: StreamerError): void;
 }
-
-interface HubStream {
-  sid: string;
-  cursor: string;
-  listeners: Set<HubListener>;
-  reader: HubReader;
-}
-
-/** Most live entries read per stream per XREAD (fewer when entries are large). */
-const READ_COUNT = 128;
-/** A reader's XREAD blocks this long at most; changes of its stream set interrupt it. */
-const BLOCK_MS = 5000;
 
 /**
  * The shared live reader. Each of `HUB_READERS` blocking connections runs one XREAD loop over
@@ -50,9 +37,19 @@ export class ReadHub implements OnApplicationShutdown {
     private readonly connections: RedisConnections,
     @Inject(AppConfig) config: AppConfig,
   ) {
+    const host: HubReaderHost = {
+      repository,
+      logger: this.logger,
+      open: (index) => this.connections.create(`hub-reader-${index}`, { blocking: true }),
+      close: (connection) => this.connections.release(connection),
+      readerFailed: (reader, error) => {
+        for (const stream of [...reader.streamSet]) this.failListeners(stream, error);
+      },
+      isolateBadKeys: (reader) => this.isolateBadKeys(reader),
+    };
     this.readers = Array.from(
       { length: config.HUB_READERS },
-      (_, i) => new HubReader(i, this, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS),
+      (_, i) => new HubReader(i, host, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS),
     );
   }
 
@@ -100,32 +97,12 @@ export class ReadHub implements OnApplicationShutdown {
     await Promise.all(this.readers.map((r) => r.stop()));
   }
 
-  /** @internal used by readers */
-  get hubRepository(): StreamRepository {
-    return this.repository;
-  }
-
-  /** @internal */
-  openConnection(index: number): RedisConnection {
-    return this.connections.create(`hub-reader-${index}`, { blocking: true });
-  }
-
-  /** @internal */
-  async closeConnection(connection: RedisConnection): Promise<void> {
-    await this.connections.release(connection);
-  }
-
-  /** @internal: fails every listener of a reader's streams (they close or retry). */
-  failReader(reader: HubReader, error: StreamerError): void {
-    for (const stream of [...reader.streamSet]) this.failListeners(stream, error);
-  }
-
   /**
-   * @internal: a read failed with a Redis error reply. When some of the reader's keys are not
-   * streams (any more), only their listeners fail and the reader carries on without them; true
-   * when such keys were found.
+   * A read failed with a Redis error reply. When some of the reader's keys are not streams (any
+   * more), only their listeners fail and the reader carries on without them; true when such keys
+   * were found.
    */
-  async isolateBadKeys(reader: HubReader): Promise<boolean> {
+  private async isolateBadKeys(reader: HubReader): Promise<boolean> {
     const streams = [...reader.streamSet];
     const types = await this.repository.keyTypes(streams.map((s) => s.sid));
     let found = false;
@@ -148,247 +125,6 @@ export class ReadHub implements OnApplicationShutdown {
       }
     }
   }
-
-  /** @internal */
-  log(): Logger {
-    return this.logger;
-  }
-}
-
-/** One blocking connection and its XREAD loop. */
-class HubReader {
-  readonly streamSet = new Set<HubStream>();
-  private connection: RedisConnection | null = null;
-  private clientId: number | null = null;
-  private running = false;
-  private stopped = false;
-  /** Bumped whenever the stream set changes. */
-  private version = 0;
-  /** Version of the stream set the XREAD in flight was issued with (-1: none in flight). */
-  private inFlightVersion = -1;
-  private readSeq = 0;
-  private interruptScheduled = false;
-  private wake: (() => void) | null = null;
-  /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
-  private readCount = READ_COUNT;
-
-  constructor(
-    private readonly index: number,
-    private readonly hub: ReadHub,
-    private readonly batchBytes: number,
-    /** A read unanswered for its block time plus this long means a dead connection. */
-    private readonly commandTimeoutMs: number,
-  ) {}
-
-  get streamCount(): number {
-    return this.streamSet.size;
-  }
-
-  add(stream: HubStream): void {
-    this.streamSet.add(stream);
-    this.changed();
-    if (!this.running) void this.run();
-  }
-
-  remove(stream: HubStream): void {
-    this.streamSet.delete(stream);
-    this.changed();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    if (this.connection) {
-      const connection = this.connection;
-      this.connection = null;
-      await this.hub.closeConnection(connection);
-    }
-  }
-
-  private changed(): void {
-    this.version++;
-    this.wake?.();
-    if (this.interruptScheduled) return;
-    this.interruptScheduled = true;
-    // Coalesce the changes of one tick (many pullers connecting at once) into one interrupt.
-    setImmediate(() => {
-      this.interruptScheduled = false;
-      void this.interruptStale(0);
-    });
-  }
-
-  /** Interrupts the XREAD in flight if it was issued with an older stream set. */
-  private async interruptStale(attempt: number): Promise<void> {
-    if (this.stopped || this.inFlightVersion < 0 || this.inFlightVersion === this.version) return;
-    if (this.clientId === null) return;
-    const seq = this.readSeq;
-    let unblocked = false;
-    try {
-      unblocked = await this.hub.hubRepository.interrupt(this.clientId);
-    } catch {
-      return; // Redis trouble: the read loop reports it
-    }
-    // The XREAD may not have reached Redis yet: try again shortly while it is still the same one.
-    if (!unblocked && attempt < 50 && seq === this.readSeq) {
-      setTimeout(() => void this.interruptStale(attempt + 1), 2);
-    }
-  }
-
-  private async run(): Promise<void> {
-    this.running = true;
-    let failures = 0;
-    try {
-      while (!this.stopped) {
-        if (this.streamSet.size === 0) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
-          continue;
-        }
-        try {
-          await this.readOnce();
-          failures = 0;
-        } catch (err) {
-          if (this.stopped) break;
-          const error =
-            err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
-          // An error reply (WRONGTYPE) concerns keys, not the connection: fail only those keys.
-          if (error.code === ErrorCode.Internal && (await this.isolated())) continue;
-          failures++;
-          if (failures === 1) this.hub.log().warn(`hub reader ${this.index}: ${error.message}`);
-          this.clientId = null;
-          this.hub.failReader(this, error);
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.min(100 * 2 ** Math.min(failures, 5), 2000));
-            this.wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.wake = null;
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async isolated(): Promise<boolean> {
-    try {
-      return await this.hub.isolateBadKeys(this);
-    } catch {
-      return false; // Redis trouble while probing: fail the whole reader
-    }
-  }
-
-  /**
-   * `command`, unless Redis leaves it unanswered for `ms` (half-open or black-holed connection):
-   * then the connection is dropped (the next read opens a new one) and the read fails.
-   */
-  private bounded<T>(command: Promise<T>, ms: number, connection: RedisConnection): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.connection === connection) {
-          this.connection = null;
-          this.clientId = null;
-          void this.hub.closeConnection(connection);
-        }
-        reject(
-          new StreamerError(ErrorCode.Unavailable, `Redis unavailable: no answer in ${ms} ms`),
-        );
-      }, ms);
-      command.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
-  }
-
-  /** Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read. */
-  private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): void {
-    let largest = 0;
-    for (const { entries } of results) {
-      for (const e of entries) if (e.data.length > largest) largest = e.data.length;
-    }
-    const fit = largest > 0 ? Math.floor(this.batchBytes / largest) : READ_COUNT;
-    this.readCount = Math.max(1, Math.min(READ_COUNT, fit));
-  }
-
-  private async readOnce(): Promise<void> {
-    const repository = this.hub.hubRepository;
-    if (!this.connection) {
-      this.connection = this.hub.openConnection(this.index);
-      this.connection.on('ready', () => (this.clientId = null));
-    }
-    if (!this.connection.isReady && !(await waitReady(this.connection, 5000))) {
-      throw new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: hub connection not ready');
-    }
-    const connection = this.connection;
-    if (this.clientId === null) {
-      this.clientId = await this.bounded(
-        repository.connectionId(connection),
-        this.commandTimeoutMs,
-        connection,
-      );
-    }
-
-    const streams = [...this.streamSet];
-    const sids = streams.map((s) => s.sid);
-    const cursors = streams.map((s) => s.cursor);
-    this.inFlightVersion = this.version;
-    this.readSeq++;
-    let results;
-    try {
-      results = await this.bounded(
-        repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS),
-        BLOCK_MS + this.commandTimeoutMs,
-        connection,
-      );
-    } finally {
-      this.inFlightVersion = -1;
-    }
-    if (results.length === 0) return;
-    this.sizeNextRead(results);
-    const bySid = new Map(streams.map((s) => [s.sid, s]));
-    for (const { sid, entries } of results) {
-      const stream = bySid.get(sid);
-      // Skip streams detached (or re-attached with a new cursor) while the read was in flight.
-      if (!stream || !this.streamSet.has(stream)) continue;
-      let first = 0;
-      while (first < entries.length && compareIds(entries[first].id, stream.cursor) <= 0) first++;
-      if (first === entries.length) continue;
-      const fresh = first === 0 ? entries : entries.slice(first);
-      const prevId = stream.cursor;
-      stream.cursor = fresh[fresh.length - 1].id;
-      for (const listener of stream.listeners) {
-        try {
-          listener.onEntries(sid, prevId, fresh);
-        } catch (err) {
-          this.hub
-            .log()
-            .error(`listener of ${JSON.stringify(sid)} failed: ${(err as Error).message}`);
-        }
-      }
-    }
-  }
-}
-
-function waitReady(connection: RedisConnection, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      connection.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(connection.isReady), timeoutMs);
-    connection.on('ready', onReady);
-  });
 }
 
 function notAStream(sid: string, type: string): StreamerError {
