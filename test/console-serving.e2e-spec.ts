@@ -114,7 +114,7 @@ describe('console pages, not built', () => {
 
   it('answers 503 with a JSON error naming the build command', async () => {
     for (const page of ['console', 'graphiql']) {
-      const res = await fetch(`${server.http}/${page}`);
+      const res = await server.quietly(() => fetch(`${server.http}/${page}`));
       expect(res.status).toBe(503);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe('UNAVAILABLE');
