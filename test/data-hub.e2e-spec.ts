@@ -32,14 +32,14 @@ describe('the shared read hub', () => {
 
   it('serves 50 pullers on 50 streams with a fixed number of Redis connections', async () => {
     const instance = server.app.get(RedisConnections).instance;
-    // with one puller: the command connection and one hub reader
+    // with one puller: the command and write connections and one hub reader
     const one = await TestSocket.open(`${server.ws}/data/${uniqueKey('one')}/pull`);
     await expectEventually(() => hub.stats().activeReaders === 1);
     const withOne = await expectEventually(async () => {
       const names = await serverConnections(redis, instance);
-      return names.length === 2 ? names.sort() : false;
+      return names.length === 3 ? names.sort() : false;
     });
-    expect(withOne.map((n) => n.split(':')[1])).toEqual(['command', 'hub-reader-0']);
+    expect(withOne.map((n) => n.split(':')[1])).toEqual(['command', 'hub-reader-0', 'write']);
     one.close();
     await one.closed;
     const sids = Array.from({ length: 50 }, (_, i) => uniqueKey(`hub-${i}`));
@@ -48,7 +48,7 @@ describe('the shared read hub', () => {
     );
     try {
       await expectEventually(() => hub.stats().streams === 50 && hub.stats().listeners === 50);
-      // still the same two connections with 50 pullers
+      // still the same three connections with 50 pullers
       expect((await serverConnections(redis, instance)).sort()).toEqual(withOne);
       // every puller gets its own stream's entries
       const ids = await Promise.all(sids.map((sid, i) => redis.xAdd(sid, '*', { d: `v${i}` })));

@@ -116,4 +116,19 @@ describe('PushConnection', () => {
     await settle();
     expect(ws.paused).toBe(false);
   });
+
+  it('pauses the socket with 4 MiB of large entries in flight and resumes at half', async () => {
+    const { ws, repo } = connect({ header: false, ack: false, maxPending: 4096 });
+    const frame = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 15; i++) ws.receive(frame);
+    expect(ws.paused).toBe(false);
+    ws.receive(frame); // the 16th 256 KiB frame fills the 4 MiB budget
+    expect(ws.paused).toBe(true);
+    for (let i = 0; i < 7; i++) repo.calls[i].resolve(`${i + 1}-0`);
+    await settle();
+    expect(ws.paused).toBe(true);
+    repo.calls[7].resolve('8-0');
+    await settle();
+    expect(ws.paused).toBe(false);
+  });
 });

@@ -17,9 +17,11 @@ export interface PushOptions {
 
 /**
  * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
- * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue.
+ * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue. 4 MiB (16
+ * frames of 256 KiB) keeps Redis busy on loopback; every push connection may hold this much, so
+ * it is most of the server's peak memory under many large-frame pushers.
  */
-const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
 const TRACKED_BATCH_BYTES = 4096;
 /** Longest wait for the acks of stored batches before a protocol error closes the socket. */

@@ -1,4 +1,5 @@
 import { StreamerError } from '../common/errors.js';
+import { keptPayload } from '../streams/kept-payload.js';
 import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
 
 /**
@@ -57,7 +58,7 @@ export class SubscriptionSink<T> implements PullSink, AsyncIterableIterator<T | 
       if (waiter) {
         waiter({ value: this.toItem(entry), done: false });
       } else {
-        this.buffer.push(entry);
+        this.buffer.push({ ...entry, data: keptPayload(entry.data) });
         this.bufferedBytes += entry.data.length;
       }
     }

@@ -17,8 +17,8 @@ export interface ConnectionOptions {
 }
 
 /**
- * Creates and owns every Redis connection: the shared command connection and the dedicated
- * connections for blocking reads. Connections reconnect with capped exponential backoff and
+ * Creates and owns every Redis connection: the shared command connection, the write connection
+ * (appends) and the dedicated connections for blocking reads. Connections reconnect with capped exponential backoff and
  * never queue commands while offline (they fail fast instead, so callers can report 1013).
  * A non-blocking connection whose commands go unanswered for REDIS_COMMAND_TIMEOUT_MS is
  * replaced (its commands fail). All of them are closed on application shutdown.

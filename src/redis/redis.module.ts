@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { RedisConnections } from './redis-connections.js';
-import { REDIS_COMMAND } from './redis.tokens.js';
+import { REDIS_COMMAND, REDIS_WRITE } from './redis.tokens.js';
 
 /** Owns the Redis connections. Only this module and the stream repository import `redis`. */
 @Global()
@@ -12,7 +12,12 @@ import { REDIS_COMMAND } from './redis.tokens.js';
       inject: [RedisConnections],
       useFactory: (connections: RedisConnections) => connections.create('command'),
     },
+    {
+      provide: REDIS_WRITE,
+      inject: [RedisConnections],
+      useFactory: (connections: RedisConnections) => connections.create('write'),
+    },
   ],
-  exports: [RedisConnections, REDIS_COMMAND],
+  exports: [RedisConnections, REDIS_COMMAND, REDIS_WRITE],
 })
 export class RedisModule {}

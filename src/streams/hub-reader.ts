@@ -48,6 +48,9 @@ export class HubReader {
   private wake: (() => void) | null = null;
   /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
   private readCount = READ_COUNT;
+  /** Entries read but not yet handed to the listeners (delivered on the next `setImmediate`). */
+  private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
+  private deliveryScheduled = false;
 
   constructor(
     private readonly index: number,
@@ -117,6 +120,7 @@ export class HubReader {
     try {
       while (!this.stopped) {
         if (this.streamSet.size === 0) {
+          this.deliver();
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
           continue;
@@ -126,6 +130,8 @@ export class HubReader {
           failures = 0;
         } catch (err) {
           if (this.stopped) break;
+          // Entries read before the failure reach their listeners before the failure does.
+          this.deliver();
           const error =
             err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
           // An error reply (WRONGTYPE) concerns keys, not the connection: fail only those keys.
@@ -221,11 +227,9 @@ export class HubReader {
     this.readSeq++;
     let results;
     try {
-      results = await this.bounded(
-        repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS),
-        BLOCK_MS + this.commandTimeoutMs,
-        connection,
-      );
+      const read = repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS);
+      this.scheduleDelivery();
+      results = await this.bounded(read, BLOCK_MS + this.commandTimeoutMs, connection);
     } finally {
       this.inFlightVersion = -1;
     }
@@ -240,19 +244,43 @@ export class HubReader {
       while (first < entries.length && compareIds(entries[first].id, stream.cursor) <= 0) first++;
       if (first === entries.length) continue;
       const fresh = first === 0 ? entries : entries.slice(first);
-      const prevId = stream.cursor;
+      // The cursor moves now: the next XREAD, issued before these are delivered, starts after them.
+      this.deliveries.push({ stream, prevId: stream.cursor, entries: fresh });
       stream.cursor = fresh[fresh.length - 1].id;
+    }
+  }
+
+  /**
+   * Delivers the entries of the previous read on the next `setImmediate`: after node-redis writes
+   * the XREAD just issued (its write is an earlier `setImmediate`), so Redis serves the next read
+   * while the listeners get these entries.
+   */
+  private scheduleDelivery(): void {
+    if (this.deliveries.length === 0 || this.deliveryScheduled) return;
+    this.deliveryScheduled = true;
+    setImmediate(this.deliver);
+  }
+
+  /** Hands the batches read so far to the listeners, oldest first. */
+  private readonly deliver = (): void => {
+    this.deliveryScheduled = false;
+    const batches = this.deliveries;
+    if (batches.length === 0) return;
+    this.deliveries = [];
+    for (const { stream, prevId, entries } of batches) {
+      // A stream detached since its read has no one left to tell (a re-attach starts afresh).
+      if (!this.streamSet.has(stream)) continue;
       for (const listener of stream.listeners) {
         try {
-          listener.onEntries(sid, prevId, fresh);
+          listener.onEntries(stream.sid, prevId, entries);
         } catch (err) {
           this.host.logger.error(
-            `listener of ${JSON.stringify(sid)} failed: ${(err as Error).message}`,
+            `listener of ${JSON.stringify(stream.sid)} failed: ${(err as Error).message}`,
           );
         }
       }
     }
-  }
+  };
 }
 
 function waitReady(connection: RedisConnection, timeoutMs: number): Promise<boolean> {

@@ -104,6 +104,22 @@ describe('PullSession', () => {
     expect(hub.attached.size).toBe(0);
   });
 
+  it('copies small queued payloads out of the reply chunk they arrived in', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    const s = session(repo, hub, sink, {});
+    await s.start();
+    sink.open = false; // the entries stay queued
+    const reply = Buffer.allocUnsafeSlow(64 * 1024).fill(0x61);
+    s.onEntries('s', '0-0', [{ id: '1-0', data: reply.subarray(0, 100) }]);
+    sink.open = true;
+    s.pump();
+    expect(sink.texts()).toEqual(['aaaaaaaa']);
+    expect(sink.batches[0][0].data.buffer).not.toBe(reply.buffer);
+    s.close();
+  });
+
   it('reads history from 0 with XRANGE, then takes live entries without duplicates', async () => {
     const repo = new FakeRepository();
     const hub = new FakeHub();

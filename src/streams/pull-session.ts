@@ -1,6 +1,7 @@
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { compareIds, normalizeId, ZERO_ID } from './entry-id.js';
 import { MAX_RANGE_COUNT, rangeWithin } from './bounded-range.js';
+import { keptEntry } from './kept-payload.js';
 import { HubListener, ReadHub } from './read-hub.js';
 import { StreamRepository } from './stream.repository.js';
 import { Entry } from './stream.types.js';
@@ -127,7 +128,7 @@ export class PullSession implements HubListener {
       };
       if (latest) {
         if (last && compareIds(last.id, cursor) > 0) {
-          lane.slot = last;
+          lane.slot = keptEntry(last);
           lane.cursor = last.id;
         }
       } else {
@@ -191,7 +192,7 @@ export class PullSession implements HubListener {
       if (lane.slot) skipped++;
       skipped--; // the newest one is kept
       if (skipped > 0) this.options.onDropped?.(skipped);
-      lane.slot = newest;
+      lane.slot = keptEntry(newest);
       lane.cursor = newest.id;
       this.pump();
       return;
@@ -233,7 +234,7 @@ export class PullSession implements HubListener {
     for (const entry of entries) {
       if (compareIds(entry.id, lane.cursor) <= 0) continue;
       if (this.queuedBytes >= this.batchBytes && this.queuedBytes > 0) return false;
-      lane.queue.push(entry);
+      lane.queue.push(keptEntry(entry));
       lane.cursor = entry.id;
       this.queuedBytes += entry.data.length;
     }

@@ -12,6 +12,7 @@ class ScriptedRepository {
   readonly script: Read[] = [];
   types = new Map<string, string>();
   readonly reads: string[][] = [];
+  readonly cursors: string[][] = [];
   async connectionId(): Promise<number> {
     return 7;
   }
@@ -21,8 +22,13 @@ class ScriptedRepository {
   async keyTypes(sids: readonly string[]): Promise<string[]> {
     return sids.map((sid) => this.types.get(sid) ?? 'stream');
   }
-  async readLive(_c: unknown, sids: readonly string[]): Promise<StreamEntries[]> {
+  async readLive(
+    _c: unknown,
+    sids: readonly string[],
+    cursors: readonly string[],
+  ): Promise<StreamEntries[]> {
     this.reads.push([...sids]);
+    this.cursors.push([...cursors]);
     const next = this.script.shift();
     if (next instanceof StreamerError) throw next;
     if (next) return next;
@@ -80,6 +86,30 @@ describe('ReadHub', () => {
     await until(() => b.entries.length > 0);
     expect([a1.entries, a2.entries, b.entries]).toEqual([['a2'], ['a2'], ['b3']]);
     expect(hub.stats()).toMatchObject({ streams: 2, listeners: 3, activeReaders: 1 });
+  });
+
+  it('issues the next XREAD before delivering a reply, keeping order and the prevId chain', async () => {
+    const seen: { prevId: string; ids: string[]; readsIssued: number }[] = [];
+    const listener: HubListener = {
+      onEntries: (_sid, prevId, entries) =>
+        seen.push({ prevId, ids: entries.map((e) => e.id), readsIssued: repo.reads.length }),
+      onHubError: () => undefined,
+    };
+    repo.script.push(
+      [{ sid: 'a', entries: [entry('1-0', 'x'), entry('2-0', 'x')] }],
+      [{ sid: 'a', entries: [entry('3-0', 'x')] }],
+      [{ sid: 'a', entries: [entry('4-0', 'x'), entry('5-0', 'x')] }],
+    );
+    hub.attach('a', '0-0', listener);
+    await until(() => seen.length === 3);
+    // each batch reached the listener only once the read after it had gone out, from its cursor
+    seen.forEach((s, i) => expect(s.readsIssued).toBeGreaterThan(i + 1));
+    expect(repo.cursors.slice(0, 4)).toEqual([['0-0'], ['2-0'], ['3-0'], ['5-0']]);
+    expect(seen.map((s) => [s.prevId, s.ids])).toEqual([
+      ['0-0', ['1-0', '2-0']],
+      ['2-0', ['3-0']],
+      ['3-0', ['4-0', '5-0']],
+    ]);
   });
 
   it('on an error reply fails only the listeners of keys that are not streams, and reads on', async () => {

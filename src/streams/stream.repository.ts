@@ -5,7 +5,7 @@ import { APPEND_SAMPLE_EVERY, DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnection } from '../redis/redis-connections.js';
-import { REDIS_COMMAND } from '../redis/redis.tokens.js';
+import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
 import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
@@ -28,8 +28,9 @@ const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then ret
  * Every Redis Streams operation of the service. All commands touch a single key each (Redis
  * Cluster stays possible), except `readLive`, whose XREAD spans the hub's streams.
  *
- * Commands on the command connection are auto-pipelined by node-redis: calls made in the same
- * tick go out in one write and their replies come back in call order.
+ * Appends go on the write connection, every other command on the command connection (blocking
+ * reads on the hub's own). Both are auto-pipelined by node-redis: calls made in the same tick go
+ * out in one write and their replies come back in call order.
  */
 @Injectable()
 export class StreamRepository {
@@ -39,6 +40,7 @@ export class StreamRepository {
 
   constructor(
     @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
+    @Inject(REDIS_WRITE) private readonly writer: RedisConnection,
     @Inject(AppConfig) config: AppConfig,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
   ) {
@@ -57,10 +59,10 @@ export class StreamRepository {
       : ['XADD', sid, id, DATA_FIELD, payload];
     // Time one XADD in APPEND_SAMPLE_EVERY: a sample is enough for the latency histogram.
     if (++this.appends % APPEND_SAMPLE_EVERY !== 0) {
-      return this.redis.sendCommand<string>(args).catch(rethrowAsStreamerError);
+      return this.writer.sendCommand<string>(args).catch(rethrowAsStreamerError);
     }
     const started = performance.now();
-    return this.redis.sendCommand<string>(args).then((newId) => {
+    return this.writer.sendCommand<string>(args).then((newId) => {
       this.observer.appended((performance.now() - started) / 1000);
       return newId;
     }, rethrowAsStreamerError);
