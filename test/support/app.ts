@@ -19,6 +19,11 @@ export interface TestServer {
    * that time only. Assertions inside still fail the test; nothing else is muted.
    */
   quietly<T>(provoke: () => Promise<T>): Promise<T>;
+  /**
+   * Resolves once `/readyz` answers 200: the Redis connections connect in the background, so a
+   * request made right after start may find them not ready yet (and get UNAVAILABLE).
+   */
+  ready(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -48,6 +53,16 @@ export async function startServer(overrides: Partial<AppConfig> = {}): Promise<T
     http: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
     close: () => app.close(),
+    async ready(timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        if (Date.now() > deadline) throw new Error(`server not ready after ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async quietly<T>(provoke: () => Promise<T>): Promise<T> {
       const level = log.level;
       log.level = 'silent';
