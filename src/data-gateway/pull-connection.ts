@@ -23,26 +23,25 @@ export interface PullSinkOptions {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The preamble (text header frame + binary frame header) of the last single-entry batch framed.
- * The hub hands the same entry to every puller of a stream one after the other, so a fan-out
- * frames it once and every puller writes the same bytes.
+ * Frames single-entry batches, remembering the last one: the hub hands the same entry to every
+ * puller of a stream one after the other, so a fan-out frames it once and every puller writes the
+ * same preamble (text header frame + binary frame header). One per application (the pull gateway).
  */
-const lastSingle: { data: Buffer; sid: string; id: string; preamble: Buffer } = {
-  data: EMPTY,
-  sid: '',
-  id: '',
-  preamble: EMPTY,
-};
+export class SinglePreambles {
+  private data: Buffer = EMPTY;
+  private sid = '';
+  private id = '';
+  private preamble: Buffer = EMPTY;
 
-function singlePreamble(entry: BatchEntry): Buffer {
-  const last = lastSingle;
-  if (last.data !== entry.data || last.id !== entry.id || last.sid !== entry.sid) {
-    last.preamble = batchPreamble(batchHeader([entry]).header, entry.data.length);
-    last.data = entry.data;
-    last.sid = entry.sid;
-    last.id = entry.id;
+  for(entry: BatchEntry): Buffer {
+    if (this.data !== entry.data || this.id !== entry.id || this.sid !== entry.sid) {
+      this.preamble = batchPreamble(batchHeader([entry]).header, entry.data.length);
+      this.data = entry.data;
+      this.sid = entry.sid;
+      this.id = entry.id;
+    }
+    return this.preamble;
   }
-  return last.preamble;
 }
 
 /**
@@ -73,6 +72,7 @@ export class PullConnection implements PullSink {
     private readonly socket: Socket,
     private readonly options: PullSinkOptions,
     private readonly onDelivered?: (entries: number, bytes: number) => void,
+    private readonly preambles = new SinglePreambles(),
   ) {
     this.pacer = new FramePacer(options.maxFps, () => this.session?.pump());
     ws.on('message', (_data: Buffer, isBinary: boolean) => {
@@ -117,7 +117,7 @@ export class PullConnection implements PullSink {
       }
     } else {
       if (batch.length === 1) {
-        held = singlePreamble(batch[0]);
+        held = this.preambles.for(batch[0]);
         bytes = batch[0].data.length;
       } else {
         const { header, length } = batchHeader(batch);

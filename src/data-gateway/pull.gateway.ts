@@ -8,7 +8,7 @@ import type { DataObserver } from '../common/data-observer.js';
 import { PullSessions } from '../streams/pull-sessions.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
 import { PullParams, PullQuery } from './dto/data-query.dto.js';
-import { PullConnection } from './pull-connection.js';
+import { PullConnection, SinglePreambles } from './pull-connection.js';
 import { reportLibraryCloses } from './socket-errors.js';
 
 /**
@@ -24,6 +24,8 @@ import { reportLibraryCloses } from './socket-errors.js';
 })
 export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
   private readonly logger = new Logger(PullGateway.name);
+  /** Shared by every puller: a fan-out frames each single-entry batch once. */
+  private readonly preambles = new SinglePreambles();
 
   constructor(
     private readonly sessions: PullSessions,
@@ -49,6 +51,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           highWater: this.config.PULL_HIGH_WATER_BYTES,
         },
         this.observer.pulled,
+        this.preambles,
       );
       const session = this.sessions.create(
         {
