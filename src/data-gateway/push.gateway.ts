@@ -57,11 +57,10 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
 }
 
 /**
- * Whether `ws` unmasks client frames with the native `bufferutil` (an optional dependency, as
- * `ws` loads it: `require`, unless `WS_NO_BUFFER_UTIL` is set) or with its per-byte JS loop.
+ * Whether the native `bufferutil` (an optional dependency) loads, as `ws` loads it (`require`):
+ * then `ws` unmasks client frames with it, else with its per-byte JS loop.
  */
 function nativeMasking(): boolean {
-  if (process.env.WS_NO_BUFFER_UTIL) return false;
   try {
     createRequire(import.meta.url)('bufferutil');
     return true;
