@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient, createCluster, RESP_TYPES } from 'redis';
 
 export type TestRedis = ReturnType<typeof createTestRedisClient>;
 
@@ -7,14 +7,55 @@ function createTestRedisClient(url: string) {
   return createClient({ url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
-/** A plain client for assertions (payloads come back as Buffers). */
-export async function connectRedis(
-  url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-): Promise<TestRedis> {
-  const client = createTestRedisClient(url);
+/** True when the tests run against a Redis Cluster (`npm run test:cluster`). */
+export const ON_CLUSTER = process.env.REDIS_CLUSTER === 'true';
+
+/**
+ * A plain client for assertions (payloads come back as Buffers). Without `url`, it talks to the
+ * tests' target: the Redis at REDIS_URL, or, with REDIS_CLUSTER=true, the cluster whose seeds
+ * REDIS_URL lists (see `clusterTestClient`).
+ */
+export async function connectRedis(url?: string): Promise<TestRedis> {
+  if (url === undefined && ON_CLUSTER) return clusterTestClient(process.env.REDIS_URL ?? '');
+  const client = createTestRedisClient(url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/**
+ * A cluster client that the tests use like a single-node one: `sendCommand(args)` is routed by
+ * its key (`args[1]`), and DEL / EXISTS / UNLINK of several keys (which may live in different
+ * slots) go one key at a time and add up.
+ */
+async function clusterTestClient(seeds: string): Promise<TestRedis> {
+  const cluster = createCluster({
+    rootNodes: seeds.split(',').map((url) => ({ url })),
+  }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  cluster.on('error', () => undefined);
+  await cluster.connect();
+  const perKey =
+    (command: 'del' | 'exists' | 'unlink') =>
+    async (keys: string | string[]): Promise<number> => {
+      let total = 0;
+      for (const key of Array.isArray(keys) ? keys : [keys]) total += await cluster[command](key);
+      return total;
+    };
+  const overrides: Record<string, unknown> = {
+    sendCommand: (args: string[], options?: unknown) =>
+      cluster.sendCommand(args[1], false, args, options as undefined),
+    del: perKey('del'),
+    exists: perKey('exists'),
+    unlink: perKey('unlink'),
+    quit: () => cluster.close(),
+  };
+  return new Proxy(cluster, {
+    get: (target, property) => {
+      if (typeof property === 'string' && property in overrides) return overrides[property];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as unknown as TestRedis;
 }
 
 /**
