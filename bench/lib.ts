@@ -9,7 +9,7 @@ import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node
 import { createServer, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient, createCluster, RESP_TYPES } from 'redis';
 import { WebSocket } from 'ws';
 import { BENCH_AUTH } from './auth.js';
 
@@ -19,11 +19,35 @@ export const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } 
 
 export type Redis = ReturnType<typeof createClient>;
 
+/**
+ * A node-redis client named `name`. `url` may list several comma-separated seeds of a Redis
+ * Cluster: the client is then a cluster client used like a single one, `sendCommand(args)`
+ * being routed by the key in `args[1]` (every command of the bench names its key there).
+ */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
+  if (url.includes(',')) return connectCluster(url, name);
   const client = createClient({ url, name, socket: { connectTimeout: 5000 } });
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+async function connectCluster(seeds: string, name: string): Promise<Redis> {
+  const cluster = createCluster({
+    rootNodes: seeds.split(',').map((url) => ({ url })),
+    defaults: { name, socket: { connectTimeout: 5000 } },
+  });
+  cluster.on('error', () => undefined);
+  await cluster.connect();
+  const sendCommand = (args: string[], options?: unknown) =>
+    cluster.sendCommand(args[1], false, args, options as undefined);
+  return new Proxy(cluster, {
+    get: (target, property) => {
+      if (property === 'sendCommand') return sendCommand;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as unknown as Redis;
 }
 
 /** Closes a client without waiting for replies (blocked XREADs are aborted). */
@@ -94,6 +118,8 @@ export interface SpawnOptions {
   logPath: string;
   /** Loaded with --import when profiling: exits cleanly on SIGUSR2 so --cpu-prof is written. */
   exitHook: string;
+  /** More environment for the server (e.g. REDIS_CLUSTER). */
+  env?: Record<string, string>;
 }
 
 export async function spawnServer(opts: SpawnOptions): Promise<ServerHandle> {
@@ -109,6 +135,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerHandle> {
       STREAM_MAXLEN: String(opts.maxlen),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       ...(BENCH_AUTH ? { AUTH_JWT_SECRET: BENCH_AUTH.secret } : {}),
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -266,7 +293,12 @@ export class ProcSampler {
  * TCP connections from the server process to Redis, from /proc (exact, unaffected by other
  * clients of the shared Redis): socket inodes of /proc/<pid>/fd matched in /proc/net/tcp{,6}.
  */
-export function serverRedisConnections(pid: number, redisPort: number): number | null {
+export function serverRedisConnections(pid: number, redisPorts: number | number[]): number | null {
+  const ports = new Set(
+    (Array.isArray(redisPorts) ? redisPorts : [redisPorts]).map((p) =>
+      p.toString(16).toUpperCase().padStart(4, '0'),
+    ),
+  );
   let inodes: Set<string>;
   try {
     inodes = new Set(
@@ -283,7 +315,6 @@ export function serverRedisConnections(pid: number, redisPort: number): number |
   } catch {
     return null;
   }
-  const portHex = redisPort.toString(16).toUpperCase().padStart(4, '0');
   let count = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -296,7 +327,8 @@ export function serverRedisConnections(pid: number, redisPort: number): number |
       const f = line.trim().split(/\s+/);
       if (f.length < 10) continue;
       // f[2] = remote address:port, f[3] = state (01 = ESTABLISHED), f[9] = inode
-      if (f[2].endsWith(`:${portHex}`) && f[3] === '01' && inodes.has(f[9])) count++;
+      const remotePort = f[2].slice(f[2].lastIndexOf(':') + 1);
+      if (ports.has(remotePort) && f[3] === '01' && inodes.has(f[9])) count++;
     }
   }
   return count;

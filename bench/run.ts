@@ -13,6 +13,9 @@
  *                        follow the node flags of package.json's `start:prod`, which the server
  *                        always gets (it runs as in production)
  *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
+ *   --cluster            then the push (a1, a256k) and fan-out (c200, c500) workloads again, on
+ *                        a throwaway 3-master Redis Cluster (gateway with REDIS_CLUSTER=true and
+ *                        direct node-redis cluster clients); rows named cluster:<workload>
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
  */
@@ -35,6 +38,7 @@ import {
   verifyClientMasking,
   waitServerReady,
 } from './lib.js';
+import { RedisCluster } from '../test/support/redis-cluster.js';
 import {
   BenchContext,
   fanout,
@@ -69,6 +73,7 @@ function parse() {
       only: { type: 'string' },
       json: { type: 'string' },
       'server-args': { type: 'string' },
+      cluster: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -92,6 +97,7 @@ function parse() {
     only,
     json: values.json,
     serverArgs,
+    cluster: values.cluster ?? false,
   };
 }
 
@@ -273,6 +279,13 @@ async function main(): Promise<number> {
         });
       }
     }
+    if (opts.cluster) {
+      process.stderr.write('starting a 3-master Redis Cluster for the cluster rows ...\n');
+      const clusterRows = await onCluster(opts, key, n);
+      rows.push(...clusterRows.rows);
+      Object.assign(details, clusterRows.details);
+      Object.assign(errors, clusterRows.errors);
+    }
     if (server.pid !== null) {
       rows.push({
         workload: 'all',
@@ -347,6 +360,87 @@ async function main(): Promise<number> {
   );
   console.log(`results: ${jsonPath}`);
   return 0;
+}
+
+/**
+ * The push and fan-out workloads on a throwaway 3-master Redis Cluster: a second server with
+ * REDIS_CLUSTER=true, and the direct runs with node-redis cluster clients. The cluster's nodes
+ * are this run's own processes, stopped (by pid) at the end.
+ */
+async function onCluster(
+  opts: ReturnType<typeof parse>,
+  key: (label: string) => string,
+  n: (k: keyof typeof COUNTS) => number,
+): Promise<{ rows: Row[]; details: Record<string, unknown>; errors: Record<string, string> }> {
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  const cluster = await RedisCluster.start();
+  const redis = await connectRedis(cluster.url, 'bench-control');
+  let server: ServerHandle | null = null;
+  try {
+    server = await spawnServer({
+      mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
+      nodeArgs: [...productionNodeFlags(), ...opts.serverArgs],
+      redisUrl: cluster.url,
+      maxlen: opts.maxlen,
+      logPath: join(tmpdir(), `redis-streamer-bench-cluster-${process.pid}.log`),
+      exitHook: join(here, 'exit-hook.js'),
+      env: { REDIS_CLUSTER: 'true' },
+    });
+    await waitServerReady(server.url, key('cluster-ready'), 90_000);
+    const pid = server.pid;
+    const ports = cluster.nodes.map((node) => node.port);
+    const ctx: BenchContext = {
+      url: server.url,
+      redisUrl: cluster.url,
+      redis,
+      maxlen: opts.maxlen,
+      quick: opts.quick,
+      sampler: new ProcSampler(pid),
+      key,
+      redisConnections: async () => (pid !== null ? serverRedisConnections(pid, ports) : null),
+    };
+    const steps: [string, () => Promise<WorkloadResult>][] = [
+      ['a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
+      ['a256k', () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8)],
+      ['c200', () => fanout(ctx, n('fanout200'), 200)],
+      ['c500', () => fanout(ctx, n('fanout500'), 500)],
+    ];
+    for (const [name, step] of steps) {
+      process.stderr.write(
+        `running cluster:${name} ... (load average ${loadavg()[0].toFixed(2)})\n`,
+      );
+      try {
+        const result = await step();
+        rows.push(
+          ...result.rows.map((r) => ({
+            ...r,
+            workload: `cluster:${r.workload}`,
+            load: loadavg()[0],
+          })),
+        );
+        details[`cluster:${name}`] = result.detail;
+      } catch (err) {
+        errors[`cluster:${name}`] = (err as Error).stack ?? String(err);
+        rows.push({
+          workload: `cluster:${name}`,
+          metric: 'error',
+          gateway: null,
+          direct: null,
+          ratio: null,
+          target: '',
+          pass: false,
+          note: (err as Error).message,
+        });
+      }
+    }
+  } finally {
+    await server?.stop();
+    dropRedis(redis);
+    await cluster.stop();
+  }
+  return { rows, details, errors };
 }
 
 main().then(
