@@ -93,6 +93,47 @@ describe('UpgradeRouter', () => {
     expect(connected).toEqual(['/echo/a']);
   });
 
+  it('counts handshakes still being authorized against MAX_CONNECTIONS', async () => {
+    const { router, http } = setup({ MAX_CONNECTIONS: 2 });
+    const server = fakeServer();
+    const grants: (() => void)[] = [];
+    router.register<string>({
+      kind: 'slow',
+      server,
+      match: (url) => (url.pathname.startsWith('/slow/') ? url.pathname : null),
+      authorize: (_req, path) => new Promise((resolve) => grants.push(() => resolve(path))),
+      connected: () => undefined,
+    });
+    const sockets = ['/slow/a', '/slow/b', '/slow/c'].map((url) => {
+      const socket = new FakeSocket();
+      http.emit('upgrade', { url } as IncomingMessage, socket, Buffer.alloc(0));
+      return socket;
+    });
+    // Two handshakes wait for their tokens to be checked: the third is over the limit now.
+    expect(sockets[2].answer).toMatch(/^HTTP\/1.1 503 .*OVERLOADED/s);
+    grants.forEach((grant) => grant());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.accepted).toBe(2);
+    expect(router.connectionCounts()).toEqual({ slow: 2 });
+    // A refused authorization gives its place back.
+    const { router: other, http: otherHttp } = setup({ MAX_CONNECTIONS: 1 });
+    other.register<string>({
+      kind: 'denied',
+      server: fakeServer(),
+      match: (url) => (url.pathname.startsWith('/denied/') ? url.pathname : null),
+      authorize: () => Promise.reject(badRequest('no')),
+      connected: () => undefined,
+    });
+    const denied = new FakeSocket();
+    otherHttp.emit('upgrade', { url: '/denied/x' } as IncomingMessage, denied, Buffer.alloc(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(denied.answer).toMatch(/^HTTP\/1.1 400/);
+    const next = new FakeSocket();
+    otherHttp.emit('upgrade', { url: '/echo/y' } as IncomingMessage, next, Buffer.alloc(0));
+    expect(next.answer).toBe('');
+    expect(other.connectionCounts()).toEqual({ echo: 1 });
+  });
+
   it('closes open sockets with 1001 on shutdown and stops taking handshakes', async () => {
     const { router, upgrade, http } = setup();
     upgrade('/echo/open');

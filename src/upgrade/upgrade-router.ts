@@ -46,6 +46,8 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
   private readonly counts = new Map<string, number>();
   private server: Server | null = null;
   private accepting = true;
+  /** Handshakes past the limit check whose authorization is still running. */
+  private authorizing = 0;
   private readonly keepalive: Keepalive;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     this.route(req, socket, head);
@@ -121,7 +123,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
       if (!this.accepting)
         return refuse(socket, 503, 'server shutting down', ErrorCode.ShuttingDown);
       const max = this.config.MAX_CONNECTIONS;
-      if (max > 0 && this.sockets.size >= max) {
+      if (max > 0 && this.sockets.size + this.authorizing >= max) {
         return refuse(
           socket,
           httpStatusFor(ErrorCode.Overloaded),
@@ -130,12 +132,19 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
         );
       }
       if (!route.authorize) return this.upgrade(route, req, socket, head, params);
+      // A handshake waiting for its token check holds a place, so that concurrent handshakes
+      // cannot pass the limit while they are authorized.
+      this.authorizing++;
       route.authorize(req, params).then(
         (authorized) => {
+          this.authorizing--;
           if (!this.accepting) refuse(socket, 503, 'server shutting down', ErrorCode.ShuttingDown);
           else if (!socket.destroyed) this.upgrade(route, req, socket, head, authorized);
         },
-        (err: unknown) => this.refuseFor(socket, err, route.kind),
+        (err: unknown) => {
+          this.authorizing--;
+          this.refuseFor(socket, err, route.kind);
+        },
       );
       return;
     }
