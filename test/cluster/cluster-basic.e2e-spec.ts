@@ -5,7 +5,8 @@ import {
   sidsOnDistinctMasters,
   TestClusterClient,
 } from '../support/cluster.js';
-import { gqlData } from '../support/graphql.js';
+import { errorCodes, gql, gqlData } from '../support/graphql.js';
+import { freePort } from '../support/redis-server.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 import { TestSocket } from '../support/ws.js';
 
@@ -108,5 +109,32 @@ describe('the data path and GraphQL on a 3-master Redis Cluster', () => {
     expect(deleted.deleteStream).toBe(true);
     expect(await client.exists(sid)).toBe(0);
     expect(await client.exists(`XMETA:${sid}`)).toBe(0);
+  });
+
+  it('runs without any seed node answering, not ready, and refuses data with UNAVAILABLE', async () => {
+    const nowhere = await freePort();
+    const lonely = await startServer({
+      REDIS_URL: `redis://127.0.0.1:${nowhere}`,
+      REDIS_CLUSTER: true,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const ready = await fetch(`${lonely.http}/readyz`);
+      expect(ready.status).toBe(503);
+      await ready.arrayBuffer();
+      const res = await gql(lonely.http, '{ sids }');
+      expect(errorCodes(res.errors)).toEqual(['SERVICE_UNAVAILABLE']);
+      const pusher = new TestSocket(`${lonely.ws}/data/x/push?ack=1`);
+      await pusher.opened.catch(() => undefined);
+      if (pusher.refusedStatus === null) {
+        await pusher.send(JSON.stringify([1]));
+        await pusher.send(Buffer.from('x'));
+        expect((await pusher.closed).code).toBe(1013);
+      } else {
+        expect(pusher.refusedStatus).toBe(503);
+      }
+    } finally {
+      await lonely.close();
+    }
   });
 });
