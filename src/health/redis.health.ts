@@ -7,7 +7,7 @@ import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 /** How long a PING may take before Redis counts as unavailable. */
 const PING_TIMEOUT_MS = 1000;
 
-/** Readiness of Redis: the shared command connection answers PING in time. */
+/** Readiness of Redis: the command channel answers PING in time (every master, on a cluster). */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
