@@ -6,9 +6,10 @@ import {
   connectCluster,
   gatewayConnections,
   ownerPort,
+  sidsOnDistinctMasters,
   TestClusterClient,
 } from '../support/cluster.js';
-import { gqlData } from '../support/graphql.js';
+import { GqlWs, gqlData } from '../support/graphql.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 import { uniqueKey } from '../support/redis.js';
 import { expectEventually, TestSocket } from '../support/ws.js';
@@ -110,6 +111,39 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
       expect(Object.keys(stream.meta)).toHaveLength(100);
       expect(stream.meta['g1-49']).toBe(49);
     } finally {
+      await other.close();
+    }
+  });
+
+  it('pulls and subscribes through one gateway what is pushed through another', async () => {
+    const [a, b] = sidsOnDistinctMasters(client, 'two-gw', 2);
+    const other = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
+    await other.ready();
+    const puller = await TestSocket.open(`${other.ws}/data/${a}+${b}/pull?count=10`);
+    const graphql = await GqlWs.open(other.ws);
+    try {
+      const sub = graphql.subscribe<{ data: { sid: string; time: string; utf8: string } }>(
+        `subscription($sids: [String!]!) { data(sids: $sids) { sid time utf8 } }`,
+        { sids: [a, b] },
+      );
+      const hub = other.app.get(ReadHub);
+      await expectEventually(() => hub.stats().listeners === 4);
+      const pusher = await TestSocket.open(`${server.ws}/data/${a}+${b}/push?ack=1`);
+      await pusher.send(JSON.stringify([2, 4]));
+      await pusher.send(Buffer.from('a1b1'));
+      const [idA, idB] = await pusher.nextJson<string[]>();
+      pusher.close();
+      const pulled: string[] = [];
+      while (pulled.length < 2) {
+        for (const e of await puller.nextBatch())
+          pulled.push(`${e.sid}=${e.id}=${e.data.toString()}`);
+      }
+      expect(pulled.sort()).toEqual([`${a}=${idA}=a1`, `${b}=${idB}=b1`].sort());
+      const events = [(await sub.nextData()).data, (await sub.nextData()).data];
+      expect(events.map((e) => `${e.sid}=${e.time}=${e.utf8}`).sort()).toEqual(pulled);
+    } finally {
+      puller.close();
+      await graphql.close();
       await other.close();
     }
   });
