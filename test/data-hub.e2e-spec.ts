@@ -70,8 +70,8 @@ describe('the shared read hub', () => {
     const repository = server.app.get(StreamRepository);
     const interrupt = repository.interrupt.bind(repository);
     const unblocked: boolean[] = [];
-    repository.interrupt = async (clientId: number) => {
-      const done = await interrupt(clientId);
+    repository.interrupt = async (clientId: number, routeSid?: string) => {
+      const done = await interrupt(clientId, routeSid);
       unblocked.push(done);
       return done;
     };

@@ -47,9 +47,15 @@ describe('loadConfig', () => {
     for (const url of ['redis://', 'redis://[::bad', 'redis://a:6379,redis://']) {
       expect(() => loadConfig({ REDIS_URL: url })).toThrow(/^invalid configuration: REDIS_URL=/);
     }
-    expect(loadConfig({ REDIS_URL: 'redis://a:1,redis://b:2' }).REDIS_URL).toBe(
-      'redis://a:1,redis://b:2',
-    );
+    const seeds = 'redis://a:1,redis://b:2';
+    expect(loadConfig({ REDIS_URL: seeds, REDIS_CLUSTER: 'true' })).toMatchObject({
+      REDIS_URL: seeds,
+      REDIS_CLUSTER: true,
+    });
+    expect(() => loadConfig({ REDIS_URL: seeds })).toThrow(/several nodes need REDIS_CLUSTER/);
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://a:1,http://b:2', REDIS_CLUSTER: 'true' }),
+    ).toThrow(/^invalid configuration: REDIS_URL=/);
     expect(() => loadConfig({ PORT: 'x', HUB_READERS: '0' })).toThrow(/^[^\n]*HUB_READERS[^\n]*$/);
   });
 
@@ -58,6 +64,8 @@ describe('loadConfig', () => {
       PULL_BATCH_BYTES: 8 * 1024 * 1024,
       REDIS_COMMAND_TIMEOUT_MS: 5000,
       WS_PING_INTERVAL_MS: 30000,
+      REDIS_CLUSTER: false,
+      REDIS_WAIT_REPLICAS: 0,
     });
   });
 });

@@ -31,7 +31,8 @@ class RedisUrlValid implements ValidatorConstraintInterface {
     if (typeof value !== 'string') return false;
     return value.split(',').every((url) => {
       try {
-        return new URL(url.trim()).hostname !== '';
+        const parsed = new URL(url.trim());
+        return /^rediss?:$/.test(parsed.protocol) && parsed.hostname !== '';
       } catch {
         return false;
       }
@@ -56,6 +57,13 @@ export class AppConfig {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   @Validate(RedisUrlValid)
   REDIS_URL?: string;
+  /** `REDIS_URL` is one or more comma-separated seed nodes of a Redis Cluster. */
+  @Transform(toBool) @IsBoolean() REDIS_CLUSTER = false;
+  /**
+   * When > 0, an append is acknowledged only once `WAIT` reports that many replicas have it
+   * (else the push fails with UNAVAILABLE): acked entries survive a failover.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(16) REDIS_WAIT_REPLICAS = 0;
   /** Approximate cap on each stream's length (XADD MAXLEN ~); 0 = no cap. */
   @Transform(toInt) @IsInt() @Min(0) STREAM_MAXLEN = 1000;
   /** Bounds one WebSocket frame and one HTTP body. */
@@ -141,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `${e.property}=${secretSafe(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
   lines.push(...authProblems(config));
+  if (!config.REDIS_CLUSTER && config.REDIS_URL?.includes(',')) {
+    lines.push('REDIS_URL: several nodes need REDIS_CLUSTER=true (a Redis Cluster)');
+  }
   if (lines.length > 0) {
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RedisConnections } from '../redis/redis-connections.js';
-import type { RedisConnection } from '../redis/redis-connections.js';
+import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 
 /** How long a PING may take before Redis counts as unavailable. */
 const PING_TIMEOUT_MS = 1000;
 
-/** Readiness of Redis: the shared command connection answers PING in time. */
+/** Readiness of Redis: the command channel answers PING in time (every master, on a cluster). */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly connections: RedisConnections,
-    @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
+    @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
   ) {}
 
   check(key = 'redis') {

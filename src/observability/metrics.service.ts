@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { RedisConnections } from '../redis/redis-connections.js';
-import type { RedisConnection } from '../redis/redis-connections.js';
+import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 import { ReadHub } from '../streams/read-hub.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
@@ -26,7 +26,7 @@ export class MetricsService implements OnModuleInit {
     private readonly router: UpgradeRouter,
     private readonly hub: ReadHub,
     private readonly connections: RedisConnections,
-    @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
+    @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
   ) {}
 
   onModuleInit(): void {

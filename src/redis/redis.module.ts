@@ -10,12 +10,12 @@ import { REDIS_COMMAND, REDIS_WRITE } from './redis.tokens.js';
     {
       provide: REDIS_COMMAND,
       inject: [RedisConnections],
-      useFactory: (connections: RedisConnections) => connections.create('command'),
+      useFactory: (connections: RedisConnections) => connections.channel('command'),
     },
     {
       provide: REDIS_WRITE,
       inject: [RedisConnections],
-      useFactory: (connections: RedisConnections) => connections.create('write'),
+      useFactory: (connections: RedisConnections) => connections.channel('write'),
     },
   ],
   exports: [RedisConnections, REDIS_COMMAND, REDIS_WRITE],

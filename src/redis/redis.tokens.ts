@@ -1,4 +1,7 @@
-/** Injection token of the shared command connection (a connected node-redis client). */
+/**
+ * Injection token of the shared command channel (`RedisCommands`: one connection, or a cluster
+ * client routing by key).
+ */
 export const REDIS_COMMAND = Symbol('REDIS_COMMAND');
 /**
  * Injection token of the write connection: appends (XADD) only, so pushed data never queues

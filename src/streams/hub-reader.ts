@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import type { RedisConnection } from '../redis/redis-connections.js';
+import type { NodeAddress, RedisConnection } from '../redis/redis-commands.js';
 import { compareIds } from './entry-id.js';
 import type { HubListener } from './read-hub.js';
-import { StreamRepository } from './stream.repository.js';
+import { SlotMovedError, StreamRepository } from './stream.repository.js';
 import { Entry } from './stream.types.js';
 
 /** A stream the hub reads: its cursor, its listeners and the reader that serves it. */
@@ -18,8 +18,13 @@ export interface HubStream {
 export interface HubReaderHost {
   readonly repository: StreamRepository;
   readonly logger: Logger;
-  /** A new blocking connection for reader `index`. */
-  open(index: number): RedisConnection;
+  /**
+   * A new blocking connection for `reader`: on a cluster, to `node` when given (where a MOVED
+   * pointed), else to the master serving the reader's slot.
+   */
+  open(reader: HubReader, node: NodeAddress | null): RedisConnection;
+  /** Cluster mode: looks up which master serves each slot again. */
+  refreshTopology(): Promise<void>;
   close(connection: RedisConnection): Promise<void>;
   /** The reader's connection failed: every listener of its streams fails (they close or retry). */
   readerFailed(reader: HubReader, error: StreamerError): void;
@@ -31,8 +36,18 @@ export interface HubReaderHost {
 const READ_COUNT = 128;
 /** A reader's XREAD blocks this long at most; changes of its stream set interrupt it. */
 const BLOCK_MS = 5000;
+/**
+ * Cluster mode: how long a slot reader keeps following its slot (moved, migrating, or its master
+ * failing over) before it gives up and fails its listeners. A failover takes a few seconds.
+ */
+export const SLOT_GRACE_MS = 15_000;
 
-/** One blocking connection and its XREAD loop. */
+/**
+ * One blocking connection and its XREAD loop. On a Redis Cluster a reader serves the streams of
+ * one hash slot (`slot`), connected to the master serving it: when the slot moves or its master
+ * fails over, the reader reconnects where the slot is now and reads on from the same cursors, so
+ * no entry is lost or repeated.
+ */
 export class HubReader {
   readonly streamSet = new Set<HubStream>();
   private connection: RedisConnection | null = null;
@@ -51,13 +66,25 @@ export class HubReader {
   /** Entries read but not yet handed to the listeners (delivered on the next `setImmediate`). */
   private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
   private deliveryScheduled = false;
+  /** Cluster mode: a sid of this reader's slot, to route CLIENT UNBLOCK to its node. */
+  private routeSid: string | undefined;
+  /** Cluster mode: where the last MOVED said the slot went (null: ask the topology). */
+  private movedTo: NodeAddress | null = null;
+  /** Cluster mode: when the slot's trouble began (0: none), for SLOT_GRACE_MS. */
+  private troubleSince = 0;
+  /** Cluster mode: topology retries since the last successful read (for the backoff). */
+  private moves = 0;
+  /** Cluster mode: the node the current connection was opened to, when a MOVED named it. */
+  private lastNode: NodeAddress | null = null;
 
   constructor(
-    private readonly index: number,
+    readonly index: number,
     private readonly host: HubReaderHost,
     private readonly batchBytes: number,
     /** A read unanswered for its block time plus this long means a dead connection. */
     private readonly commandTimeoutMs: number,
+    /** Cluster mode: the hash slot of every stream of this reader (null: a single Redis). */
+    readonly slot: number | null = null,
   ) {}
 
   get streamCount(): number {
@@ -66,6 +93,7 @@ export class HubReader {
 
   add(stream: HubStream): void {
     this.streamSet.add(stream);
+    this.routeSid = stream.sid;
     this.changed();
     if (!this.running) void this.run();
   }
@@ -104,7 +132,7 @@ export class HubReader {
     const seq = this.readSeq;
     let unblocked = false;
     try {
-      unblocked = await this.host.repository.interrupt(this.clientId);
+      unblocked = await this.host.repository.interrupt(this.clientId, this.routeSid);
     } catch {
       return; // Redis trouble: the read loop reports it
     }
@@ -128,12 +156,14 @@ export class HubReader {
         try {
           await this.readOnce();
           failures = 0;
+          this.troubleSince = 0;
         } catch (err) {
           if (this.stopped) break;
           // Entries read before the failure reach their listeners before the failure does.
           this.deliver();
           const error =
             err instanceof StreamerError ? err : new StreamerError(ErrorCode.Internal, String(err));
+          if (await this.followedSlot(error)) continue;
           // An error reply (WRONGTYPE) concerns keys, not the connection: fail only those keys.
           if (error.code === ErrorCode.Internal && (await this.isolated())) continue;
           failures++;
@@ -153,6 +183,56 @@ export class HubReader {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Cluster mode: after a redirect or a lost connection, reconnects where the slot is served now
+   * (quietly, for up to SLOT_GRACE_MS); false when the error is not about the topology, or the
+   * grace period is over and the listeners must be told.
+   */
+  private async followedSlot(error: StreamerError): Promise<boolean> {
+    if (this.slot === null || error.code !== ErrorCode.Unavailable) return false;
+    const now = Date.now();
+    if (this.troubleSince === 0) {
+      this.troubleSince = now;
+      this.host.logger.log(`hub reader of slot ${this.slot}: ${error.message}; following the slot`);
+    } else if (now - this.troubleSince > SLOT_GRACE_MS) {
+      this.troubleSince = 0;
+      return false;
+    }
+    const redirect = error instanceof SlotMovedError ? error.redirect : null;
+    this.dropConnection();
+    if (redirect?.kind === 'MOVED') {
+      // The node that answered knows where the slot went; an empty host means its own host.
+      const host = redirect.host || this.lastNode?.host || '127.0.0.1';
+      this.movedTo = { host, port: redirect.port };
+      void this.host.refreshTopology();
+      return true;
+    }
+    // Migrating (ASK, TRYAGAIN), no master yet (CLUSTERDOWN) or the node is gone: look again soon.
+    if (!redirect || redirect.kind === 'CLUSTERDOWN') {
+      this.movedTo = null;
+      await this.host.refreshTopology().catch(() => undefined);
+    }
+    await this.pause(Math.min(20 * 2 ** Math.min(++this.moves, 5), 500));
+    return true;
+  }
+
+  private dropConnection(): void {
+    const connection = this.connection;
+    this.connection = null;
+    this.clientId = null;
+    if (connection) void this.host.close(connection);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (this.wake = null));
   }
 
   private async isolated(): Promise<boolean> {
@@ -205,10 +285,13 @@ export class HubReader {
   private async readOnce(): Promise<void> {
     const repository = this.host.repository;
     if (!this.connection) {
-      this.connection = this.host.open(this.index);
+      this.connection = this.host.open(this, this.movedTo);
       this.connection.on('ready', () => (this.clientId = null));
+      this.lastNode = this.movedTo;
     }
-    if (!this.connection.isReady && !(await waitReady(this.connection, 5000))) {
+    // On a cluster an unreachable node is given up sooner: the slot may be served elsewhere.
+    const readyWithin = this.slot === null ? 5000 : 1000;
+    if (!this.connection.isReady && !(await waitReady(this.connection, readyWithin))) {
       throw new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: hub connection not ready');
     }
     const connection = this.connection;
@@ -233,6 +316,7 @@ export class HubReader {
     } finally {
       this.inFlightVersion = -1;
     }
+    this.moves = 0;
     if (results.length === 0) return;
     this.sizeNextRead(results);
     const bySid = new Map(streams.map((s) => [s.sid, s]));

@@ -2,7 +2,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { HubListener, ReadHub } from './read-hub.js';
-import type { StreamRepository } from './stream.repository.js';
+import { SlotMovedError, type StreamRepository } from './stream.repository.js';
 import { Entry, StreamEntries } from './stream.types.js';
 
 type Read = StreamEntries[] | StreamerError;
@@ -148,5 +148,98 @@ describe('ReadHub', () => {
   it('refuses new listeners once shutting down', async () => {
     await hub.onApplicationShutdown();
     expect(() => hub.attach('a', '0-0', new Recorder())).toThrow(StreamerError);
+  });
+});
+
+describe('ReadHub on a cluster', () => {
+  /** A fake cluster: the slot of a sid is its first letter's position (a=0, b=1, ...). */
+  const slotOf = (sid: string) => sid.charCodeAt(0) - 97;
+  let repo: ScriptedRepository;
+  let hub: ReadHub;
+  let opened: { name: string; node: unknown }[];
+  let released: number;
+  let refreshed: number;
+
+  beforeEach(() => {
+    repo = new ScriptedRepository();
+    opened = [];
+    released = 0;
+    refreshed = 0;
+    const clusterConnections = {
+      clustered: true,
+      slotOf,
+      masterOf: (slot: number) => ({ host: 'owner', port: 7000 + slot }),
+      refreshTopology: async () => void refreshed++,
+      create: (name: string, options: { node: unknown }) => {
+        opened.push({ name, node: options.node });
+        return connection;
+      },
+      release: async () => void released++,
+    } as unknown as RedisConnections;
+    const config = Object.assign(new AppConfig(), { HUB_READERS: 4 });
+    hub = new ReadHub(repo as unknown as StreamRepository, clusterConnections, config);
+  });
+
+  afterEach(() => hub.onApplicationShutdown());
+
+  it('reads the streams of one slot together, one reader per slot in use, whatever HUB_READERS', async () => {
+    const listeners = Array.from({ length: 6 }, () => new Recorder());
+    hub.attach('a1', '0-0', listeners[0]);
+    hub.attach('a2', '0-0', listeners[1]);
+    hub.attach('a1', '0-0', listeners[2]);
+    hub.attach('b1', '0-0', listeners[3]);
+    hub.attach('c1', '0-0', listeners[4]);
+    hub.attach('c1', '0-0', listeners[5]);
+    expect(hub.stats()).toMatchObject({ streams: 4, listeners: 6, readers: 3 });
+    await until(() => opened.length === 3);
+    expect(opened.map((o) => o.node)).toEqual(
+      expect.arrayContaining([0, 1, 2].map((slot) => ({ host: 'owner', port: 7000 + slot }))),
+    );
+    await until(() => repo.reads.some((r) => r.length === 2));
+    // every XREAD names the sids of one slot only
+    for (const read of repo.reads) expect(new Set(read.map(slotOf)).size).toBe(1);
+  });
+
+  it('closes a slot reader with its last stream', async () => {
+    const a = new Recorder();
+    const b = new Recorder();
+    hub.attach('a1', '0-0', a);
+    hub.attach('b1', '0-0', b);
+    await until(() => opened.length === 2);
+    hub.detach('a1', a);
+    expect(hub.stats()).toMatchObject({ streams: 1, readers: 1 });
+    await until(() => released === 1);
+  });
+
+  it('follows a MOVED slot to the node it names, from the same cursor, without failing listeners', async () => {
+    const a = new Recorder();
+    repo.script.push(
+      [{ sid: 'a1', entries: [entry('1-0', 'before')] }],
+      new SlotMovedError(
+        { kind: 'MOVED', slot: 0, host: 'new-owner', port: 7100 },
+        new Error('MOVED 0 new-owner:7100'),
+      ),
+      [{ sid: 'a1', entries: [entry('2-0', 'after')] }],
+    );
+    hub.attach('a1', '0-0', a);
+    await until(() => a.entries.length === 2);
+    expect(a.entries).toEqual(['before', 'after']);
+    expect(a.error).toBeNull();
+    expect(opened.map((o) => o.node)).toEqual([
+      { host: 'owner', port: 7000 },
+      { host: 'new-owner', port: 7100 },
+    ]);
+    expect(repo.cursors.slice(0, 3)).toEqual([['0-0'], ['1-0'], ['1-0']]);
+  });
+
+  it('rides out a lost node quietly, looking up the topology again', async () => {
+    const a = new Recorder();
+    repo.script.push(new StreamerError(ErrorCode.Unavailable, 'Redis unavailable: socket closed'));
+    repo.script.push([{ sid: 'a1', entries: [entry('1-0', 'back')] }]);
+    hub.attach('a1', '0-0', a);
+    await until(() => a.entries.length === 1);
+    expect(a.error).toBeNull();
+    expect(refreshed).toBeGreaterThan(0);
+    expect(opened).toHaveLength(2);
   });
 });

@@ -22,6 +22,12 @@ export interface HubListener {
  * all streams assigned to it (one cursor per stream) and fans every entry out to the listeners
  * of that stream. The number of Redis connections is fixed, whatever the number of pullers.
  *
+ * On a Redis Cluster one XREAD can only name keys of one hash slot (CROSSSLOT otherwise, even on
+ * one node), and a blocking read cannot share its connection: there is one reader per hash slot
+ * in use, connected to the master serving that slot, created with the slot's first stream and
+ * closed with its last. Connections grow with the distinct slots pulled, never with pullers;
+ * hash tags (`{device}/cam`, `{device}/depth`) put related streams in one slot.
+ *
  * Attaching a new stream or detaching the last listener of one interrupts the reader's current
  * XREAD (CLIENT UNBLOCK) so the change takes effect at once.
  */
@@ -30,6 +36,10 @@ export class ReadHub implements OnApplicationShutdown {
   private readonly logger = new Logger(ReadHub.name);
   private readonly streams = new Map<string, HubStream>();
   private readonly readers: HubReader[];
+  /** Cluster mode: the reader of each hash slot in use. */
+  private readonly slotReaders = new Map<number, HubReader>();
+  private readonly clustered: boolean;
+  private readonly newReader: (index: number, slot: number | null) => HubReader;
   private stopped = false;
 
   constructor(
@@ -40,17 +50,32 @@ export class ReadHub implements OnApplicationShutdown {
     const host: HubReaderHost = {
       repository,
       logger: this.logger,
-      open: (index) => this.connections.create(`hub-reader-${index}`, { blocking: true }),
+      open: (reader, node) => {
+        if (reader.slot === null) {
+          return this.connections.create(`hub-reader-${reader.index}`, { blocking: true });
+        }
+        const target = node ?? this.connections.masterOf(reader.slot);
+        if (!target) {
+          throw new StreamerError(
+            ErrorCode.Unavailable,
+            'Redis unavailable: cluster topology unknown',
+          );
+        }
+        return this.connections.create(`hub-slot-${reader.slot}`, { blocking: true, node: target });
+      },
       close: (connection) => this.connections.release(connection),
+      refreshTopology: () => this.connections.refreshTopology(),
       readerFailed: (reader, error) => {
         for (const stream of [...reader.streamSet]) this.failListeners(stream, error);
       },
       isolateBadKeys: (reader) => this.isolateBadKeys(reader),
     };
-    this.readers = Array.from(
-      { length: config.HUB_READERS },
-      (_, i) => new HubReader(i, host, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS),
-    );
+    this.newReader = (index, slot) =>
+      new HubReader(index, host, config.PULL_BATCH_BYTES, config.REDIS_COMMAND_TIMEOUT_MS, slot);
+    this.clustered = connections.clustered;
+    this.readers = this.clustered
+      ? []
+      : Array.from({ length: config.HUB_READERS }, (_, i) => this.newReader(i, null));
   }
 
   /**
@@ -62,7 +87,9 @@ export class ReadHub implements OnApplicationShutdown {
     if (this.stopped) throw new StreamerError(ErrorCode.ShuttingDown, 'server shutting down');
     let stream = this.streams.get(sid);
     if (!stream) {
-      const reader = this.readers.reduce((a, b) => (b.streamCount < a.streamCount ? b : a));
+      const reader = this.clustered
+        ? this.slotReader(this.connections.slotOf(sid))
+        : this.readers.reduce((a, b) => (b.streamCount < a.streamCount ? b : a));
       stream = { sid, cursor, listeners: new Set(), reader };
       this.streams.set(sid, stream);
       reader.add(stream);
@@ -76,7 +103,27 @@ export class ReadHub implements OnApplicationShutdown {
     if (!stream || !stream.listeners.delete(listener)) return;
     if (stream.listeners.size === 0) {
       this.streams.delete(sid);
-      stream.reader.remove(stream);
+      this.removeFromReader(stream);
+    }
+  }
+
+  /** Cluster mode: the reader of `slot`, created on first use. */
+  private slotReader(slot: number): HubReader {
+    let reader = this.slotReaders.get(slot);
+    if (!reader) {
+      reader = this.newReader(slot, slot);
+      this.slotReaders.set(slot, reader);
+    }
+    return reader;
+  }
+
+  /** Takes `stream` off its reader; a slot reader left without streams closes its connection. */
+  private removeFromReader(stream: HubStream): void {
+    const reader = stream.reader;
+    reader.remove(stream);
+    if (reader.slot !== null && reader.streamCount === 0) {
+      if (this.slotReaders.get(reader.slot) === reader) this.slotReaders.delete(reader.slot);
+      void reader.stop();
     }
   }
 
@@ -84,17 +131,18 @@ export class ReadHub implements OnApplicationShutdown {
   stats(): { streams: number; listeners: number; readers: number; activeReaders: number } {
     let listeners = 0;
     for (const s of this.streams.values()) listeners += s.listeners.size;
+    const readers = this.clustered ? [...this.slotReaders.values()] : this.readers;
     return {
       streams: this.streams.size,
       listeners,
-      readers: this.readers.length,
-      activeReaders: this.readers.filter((r) => r.streamCount > 0).length,
+      readers: readers.length,
+      activeReaders: readers.filter((r) => r.streamCount > 0).length,
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.readers.map((r) => r.stop()));
+    await Promise.all([...this.readers, ...this.slotReaders.values()].map((r) => r.stop()));
   }
 
   /**
@@ -110,7 +158,7 @@ export class ReadHub implements OnApplicationShutdown {
       if (types[i] === 'stream' || types[i] === 'none') return;
       found = true;
       if (this.streams.get(stream.sid) === stream) this.streams.delete(stream.sid);
-      reader.remove(stream);
+      this.removeFromReader(stream);
       this.failListeners(stream, notAStream(stream.sid, types[i]));
     });
     return found;

@@ -4,7 +4,8 @@ import { AppConfig } from '../config/app-config.js';
 import { APPEND_SAMPLE_EVERY, DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import type { RedisConnection } from '../redis/redis-connections.js';
+import { parseRedirect, Redirect } from '../redis/cluster-redirect.js';
+import type { RedisCommands, RedisConnection, SendOptions } from '../redis/redis-commands.js';
 import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
@@ -23,14 +24,25 @@ type RawEntry = [Buffer, Buffer[] | null];
 
 const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Compare-and-set of one string key: sets KEYS[1] to ARGV[3] only if it still holds ARGV[2]
+ * (ARGV[1] = '1') or is still missing (ARGV[1] = '0'); 1 when set.
+ */
+const SET_IF_UNCHANGED = `local v = redis.call('GET', KEYS[1])
+if (ARGV[1] == '0' and v == false) or (ARGV[1] == '1' and v == ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[3]) return 1 end
+return 0`;
+/** Merges of one sid's metadata that lost a race with another writer, retried this often at most. */
+const META_MERGE_ATTEMPTS = 100;
 
 /**
- * Every Redis Streams operation of the service. All commands touch a single key each (Redis
- * Cluster stays possible), except `readLive`, whose XREAD spans the hub's streams.
+ * Every Redis Streams operation of the service. Every command touches a single key (scripts
+ * included), so on a Redis Cluster each goes to the master of its key's slot; `readLive`'s XREAD
+ * spans the hub's streams, which the hub keeps to one slot per read on a cluster.
  *
- * Appends go on the write connection, every other command on the command connection (blocking
- * reads on the hub's own). Both are auto-pipelined by node-redis: calls made in the same tick go
- * out in one write and their replies come back in call order.
+ * Appends go on the write channel, every other command on the command channel (blocking reads
+ * on the hub's own connections). Both are auto-pipelined by node-redis: calls made in the same
+ * tick for one server go out in one write and their replies come back in call order.
  */
 @Injectable()
 export class StreamRepository {
@@ -39,33 +51,66 @@ export class StreamRepository {
   private readonly metaLocks = new Map<string, Promise<unknown>>();
 
   constructor(
-    @Inject(REDIS_COMMAND) private readonly redis: RedisConnection,
-    @Inject(REDIS_WRITE) private readonly writer: RedisConnection,
+    @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
+    @Inject(REDIS_WRITE) private readonly writer: RedisCommands,
     @Inject(AppConfig) config: AppConfig,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
   ) {
     this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
+    this.waitReplicas = config.REDIS_WAIT_REPLICAS;
+    this.waitArgs = [
+      'WAIT',
+      String(config.REDIS_WAIT_REPLICAS),
+      String(config.REDIS_COMMAND_TIMEOUT_MS),
+    ];
   }
+
+  private readonly waitReplicas: number;
+  private readonly waitArgs: string[];
 
   private appends = 0;
 
   /**
    * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`) and resolves to its id. Calls made
-   * back to back are pipelined and stored in call order.
+   * back to back are pipelined and stored in call order (per stream; on a cluster, streams of
+   * different masters are stored independently). With REDIS_WAIT_REPLICAS, resolves only once
+   * that many replicas have the entry.
    */
   append(sid: string, payload: Buffer, id: string = '*'): Promise<string> {
     const args: (string | Buffer)[] = this.maxlen
       ? ['XADD', sid, 'MAXLEN', '~', this.maxlen, id, DATA_FIELD, payload]
       : ['XADD', sid, id, DATA_FIELD, payload];
+    if (this.waitReplicas > 0) return this.appendReplicated(sid, args);
     // Time one XADD in APPEND_SAMPLE_EVERY: a sample is enough for the latency histogram.
     if (++this.appends % APPEND_SAMPLE_EVERY !== 0) {
-      return this.writer.sendCommand<string>(args).catch(rethrowAsStreamerError);
+      return this.writer.send<string>(sid, args).catch(rethrowAsStreamerError);
     }
     const started = performance.now();
-    return this.writer.sendCommand<string>(args).then((newId) => {
+    return this.writer.send<string>(sid, args).then((newId) => {
       this.observer.appended((performance.now() - started) / 1000);
       return newId;
     }, rethrowAsStreamerError);
+  }
+
+  /**
+   * XADD, then WAIT on the same connection (pipelined right behind it, routed by the same key):
+   * WAIT counts the replicas that have every write of that connection so far, this XADD included.
+   */
+  private async appendReplicated(sid: string, args: (string | Buffer)[]): Promise<string> {
+    const added = this.writer.send<string>(sid, args);
+    const waited = this.writer.send<number>(sid, this.waitArgs);
+    try {
+      const [newId, replicas] = await Promise.all([added, waited]);
+      if (replicas < this.waitReplicas) {
+        throw new StreamerError(
+          ErrorCode.Unavailable,
+          `Redis unavailable: entry reached ${replicas} of ${this.waitReplicas} replicas in time`,
+        );
+      }
+      return newId;
+    } catch (err) {
+      throw toStreamerError(err);
+    }
   }
 
   /**
@@ -73,13 +118,14 @@ export class StreamRepository {
    * payload. Fails (WRONGTYPE) when the key is not a stream.
    */
   async lastId(sid: string): Promise<string> {
-    const id = await this.command<string>(['EVAL', LAST_ID, '1', sid]);
+    const id = await this.command<string>(sid, ['EVAL', LAST_ID, '1', sid]);
     return id || ZERO_ID;
   }
 
   /** The newest entry of `sid`, or null. */
   async latest(sid: string): Promise<Entry | null> {
     const reply = await this.command<RawEntry[]>(
+      sid,
       ['XREVRANGE', sid, '+', '-', 'COUNT', '1'],
       AS_BUFFERS,
     );
@@ -89,13 +135,15 @@ export class StreamRepository {
   /** Up to `count` entries of `sid` strictly after `afterId`, oldest first. */
   async rangeAfter(sid: string, afterId: string, count: number): Promise<Entry[]> {
     const args = ['XRANGE', sid, `(${afterId}`, '+', 'COUNT', String(count)];
-    const reply = await this.command<RawEntry[]>(args, AS_BUFFERS);
+    const reply = await this.command<RawEntry[]>(sid, args, AS_BUFFERS);
     return reply.map(toEntry);
   }
 
   /**
    * Blocking read for the live hub, on a connection of its own: entries after each cursor, at
-   * most `count` per stream, waiting up to `blockMs`. Resolves to [] on timeout or unblock.
+   * most `count` per stream, waiting up to `blockMs`. Resolves to [] on timeout or unblock. On a
+   * cluster the sids must share one slot, served by the connection's node; when the slot moved
+   * (or is moving, or has no master) it fails with a `SlotMovedError`.
    */
   async readLive(
     connection: RedisConnection,
@@ -118,7 +166,8 @@ export class StreamRepository {
     try {
       reply = await connection.sendCommand<[Buffer, RawEntry[]][] | null>(args, AS_BUFFERS);
     } catch (err) {
-      throw toStreamerError(err);
+      const redirect = err instanceof ErrorReply ? parseRedirect(err.message) : null;
+      throw redirect ? new SlotMovedError(redirect, err as Error) : toStreamerError(err);
     }
     if (!reply) return [];
     return reply.map(([name, entries]) => ({
@@ -136,18 +185,24 @@ export class StreamRepository {
     }
   }
 
-  /** Ends a blocking read of another connection early (as if it timed out). */
-  async interrupt(clientId: number): Promise<boolean> {
-    const n = await this.command<number>(['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT']);
+  /**
+   * Ends a blocking read of another connection early (as if it timed out). Client ids are per
+   * server: on a cluster the command goes to the master serving `sid`, one of the read's keys.
+   */
+  async interrupt(clientId: number, sid?: string): Promise<boolean> {
+    const n = await this.command<number>(sid, ['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT']);
     return n === 1;
   }
 
   /** The Redis type of each key (`stream`, `string`, ..., `none` when missing), pipelined. */
   keyTypes(sids: readonly string[]): Promise<string[]> {
-    return Promise.all(sids.map((sid) => this.command<string>(['TYPE', sid])));
+    return Promise.all(sids.map((sid) => this.command<string>(sid, ['TYPE', sid])));
   }
 
-  /** Every key of type stream (SCAN … TYPE stream), plus, with `withMeta`, every sid with metadata. */
+  /**
+   * Every key of type stream (SCAN … TYPE stream, on every master of a cluster), plus, with
+   * `withMeta`, every sid with metadata.
+   */
   async listSids(withMeta: boolean): Promise<string[]> {
     const sids = new Set(await this.scan(['TYPE', 'stream']));
     if (withMeta) {
@@ -162,7 +217,7 @@ export class StreamRepository {
   async info(sids: readonly string[]): Promise<StreamInfo[]> {
     const infos = sids.map((sid) =>
       this.redis
-        .sendCommand<Raw[]>(['XINFO', 'STREAM', sid], AS_BUFFERS)
+        .send<Raw[]>(sid, ['XINFO', 'STREAM', sid], AS_BUFFERS)
         .then((reply) => ({ reply, error: null as string | null }))
         .catch((err: unknown) => {
           if (err instanceof ErrorReply) return { reply: null, error: err.message };
@@ -178,7 +233,15 @@ export class StreamRepository {
 
   /** The stream's metadata object (`{}` when none or unreadable). */
   async getMeta(sid: string): Promise<Record<string, unknown>> {
-    const raw = await this.command<string | null>(['GET', META_PREFIX + sid]);
+    return this.parseMeta(sid, await this.rawMeta(sid));
+  }
+
+  private rawMeta(sid: string): Promise<string | null> {
+    const key = META_PREFIX + sid;
+    return this.command<string | null>(key, ['GET', key]);
+  }
+
+  private parseMeta(sid: string, raw: string | null): Record<string, unknown> {
     if (raw == null) return {};
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -190,16 +253,33 @@ export class StreamRepository {
   }
 
   /**
-   * Sets the stream's metadata, or with `update` shallow-merges `meta` into it. Updates of one sid
-   * are serialized within this process.
+   * Sets the stream's metadata, or with `update` shallow-merges `meta` into it. A merge is atomic
+   * across every process sharing the Redis: the JSON is merged here (exact JSON semantics, which
+   * Lua's cjson would not keep for numbers and empty arrays), then stored with a compare-and-set
+   * that fails if another writer changed it meanwhile, and retried. Updates of one sid are also
+   * serialized within this process, so its own merges do not race each other.
    */
   setMeta(sid: string, meta: Record<string, unknown>, update: boolean): Promise<void> {
     const previous = this.metaLocks.get(sid) ?? Promise.resolve();
+    const key = META_PREFIX + sid;
     const next = previous
       .catch(() => undefined)
       .then(async () => {
-        const merged = update ? { ...(await this.getMeta(sid)), ...meta } : meta;
-        await this.command(['SET', META_PREFIX + sid, JSON.stringify(merged)]);
+        if (!update) {
+          await this.command(key, ['SET', key, JSON.stringify(meta)]);
+          return;
+        }
+        for (let attempt = 0; attempt < META_MERGE_ATTEMPTS; attempt++) {
+          const raw = await this.rawMeta(sid);
+          const merged = JSON.stringify({ ...this.parseMeta(sid, raw), ...meta });
+          const expected = raw == null ? ['0', ''] : ['1', raw];
+          const args = ['EVAL', SET_IF_UNCHANGED, '1', key, ...expected, merged];
+          if ((await this.command<number>(key, args)) === 1) return;
+        }
+        throw new StreamerError(
+          ErrorCode.Unavailable,
+          `metadata of ${JSON.stringify(sid)} changed too often to merge; try again`,
+        );
       });
     this.metaLocks.set(sid, next);
     const cleanup = () => {
@@ -209,38 +289,69 @@ export class StreamRepository {
     return next;
   }
 
-  /** Removes the stream (only if the key is a stream) and its metadata; true if anything existed. */
+  /**
+   * Removes the stream (only if the key is a stream) and its metadata; true if anything existed.
+   * The two keys may live in different slots (different masters), so no single command or script
+   * can cover both: the stream goes first, then the metadata. If the second step fails, what is
+   * left is metadata alone, which `sids(searchMeta)` still lists and a repeated `deleteStream`
+   * removes; the other order could leave a stream silently stripped of its metadata.
+   */
   async deleteStream(sid: string): Promise<boolean> {
-    const [stream, meta] = await Promise.all([
-      this.command<number>(['EVAL', DELETE_IF_STREAM, '1', sid]),
-      this.command<number>(['DEL', META_PREFIX + sid]),
-    ]);
+    const stream = await this.command<number>(sid, ['EVAL', DELETE_IF_STREAM, '1', sid]);
+    const key = META_PREFIX + sid;
+    const meta = await this.command<number>(key, ['DEL', key]);
     return stream + meta > 0;
   }
 
+  /** Keys matching `filter`, SCANned on every master (a key seen twice mid-migration counts once). */
   private async scan(filter: string[]): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.command<[string, string[]]>([
-        'SCAN',
-        cursor,
-        ...filter,
-        'COUNT',
-        '1000',
-      ]);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys;
-  }
-
-  private async command<T>(args: (string | Buffer)[], options?: typeof AS_BUFFERS): Promise<T> {
     try {
-      return await this.redis.sendCommand<T>(args, options);
+      const perMaster = await this.redis.eachMaster(async (send) => {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await send<[string, string[]]>([
+            'SCAN',
+            cursor,
+            ...filter,
+            'COUNT',
+            '1000',
+          ]);
+          keys.push(...batch);
+          cursor = next;
+        } while (cursor !== '0');
+        return keys;
+      });
+      return [...new Set(perMaster.flat())];
     } catch (err) {
       throw toStreamerError(err);
     }
+  }
+
+  /** One command, routed (on a cluster) by `key`, its only key. */
+  private async command<T>(
+    key: string | undefined,
+    args: (string | Buffer)[],
+    options?: SendOptions,
+  ): Promise<T> {
+    try {
+      return await this.redis.send<T>(key, args, options);
+    } catch (err) {
+      throw toStreamerError(err);
+    }
+  }
+}
+
+/**
+ * The live read's slot is served elsewhere now (MOVED), is being migrated (ASK, TRYAGAIN) or has
+ * no master (CLUSTERDOWN): the reader should look up the topology again and retry.
+ */
+export class SlotMovedError extends StreamerError {
+  constructor(
+    readonly redirect: Redirect,
+    cause: Error,
+  ) {
+    super(ErrorCode.Unavailable, `Redis Cluster: ${cause.message}`);
   }
 }
 
