@@ -22,7 +22,7 @@ export type Redis = ReturnType<typeof createClient>;
 /**
  * A node-redis client named `name`. `url` may list several comma-separated seeds of a Redis
  * Cluster: the client is then a cluster client used like a single one, `sendCommand(args)`
- * being routed by the key in `args[1]` (every command of the bench names its key there).
+ * being routed by its key (`args[1]`, or `args[2]` after XINFO's subcommand).
  */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
   if (url.includes(',')) return connectCluster(url, name);
@@ -39,8 +39,14 @@ async function connectCluster(seeds: string, name: string): Promise<Redis> {
   });
   cluster.on('error', () => undefined);
   await cluster.connect();
+  // The key follows the subcommand in XINFO STREAM <key>.
   const sendCommand = (args: string[], options?: unknown) =>
-    cluster.sendCommand(args[1], false, args, options as undefined);
+    cluster.sendCommand(
+      /^XINFO$/i.test(args[0]) ? args[2] : args[1],
+      false,
+      args,
+      options as undefined,
+    );
   return new Proxy(cluster, {
     get: (target, property) => {
       if (property === 'sendCommand') return sendCommand;

@@ -23,9 +23,14 @@ export async function connectRedis(url?: string): Promise<TestRedis> {
   return client;
 }
 
+/** The key a command is routed by: after the subcommand for XINFO / XGROUP, else the first argument. */
+function keyOf(args: string[]): string | undefined {
+  return /^(XINFO|XGROUP)$/i.test(args[0]) ? args[2] : args[1];
+}
+
 /**
  * A cluster client that the tests use like a single-node one: `sendCommand(args)` is routed by
- * its key (`args[1]`), and DEL / EXISTS / UNLINK of several keys (which may live in different
+ * its key (`keyOf`), and DEL / EXISTS / UNLINK of several keys (which may live in different
  * slots) go one key at a time and add up.
  */
 async function clusterTestClient(seeds: string): Promise<TestRedis> {
@@ -43,7 +48,7 @@ async function clusterTestClient(seeds: string): Promise<TestRedis> {
     };
   const overrides: Record<string, unknown> = {
     sendCommand: (args: string[], options?: unknown) =>
-      cluster.sendCommand(args[1], false, args, options as undefined),
+      cluster.sendCommand(keyOf(args), false, args, options as undefined),
     del: perKey('del'),
     exists: perKey('exists'),
     unlink: perKey('unlink'),
