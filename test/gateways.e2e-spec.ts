@@ -67,6 +67,8 @@ describe.each(TARGETS)('two gateway processes on %s', (_name, startTarget) => {
       const pusher = await AckedPusher.start(`${a.ws}/data/${sid}/push?ack=1`, 4, 10);
       await pusher.waitAcked(ENTRIES);
       pusher.stop();
+      // Every batch sent is acknowledged before the socket closes: acked = stored.
+      await pusher.waitAcked(pusher.sent);
       pusher.close();
       await pusher.closed;
       const acked = pusher.acked;
