@@ -22,7 +22,7 @@ export type Redis = ReturnType<typeof createClient>;
 /**
  * A node-redis client named `name`. `url` may list several comma-separated seeds of a Redis
  * Cluster: the client is then a cluster client used like a single one, `sendCommand(args)`
- * being routed by its key (`args[1]`, or `args[2]` after XINFO's subcommand).
+ * being routed by its key (`commandKey`).
  */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
   if (url.includes(',')) return connectCluster(url, name);
@@ -32,6 +32,13 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
   return client;
 }
 
+/** The key a bench command names: after STREAMS in XREAD, after XINFO's subcommand, else first. */
+function commandKey(args: string[]): string | undefined {
+  const command = args[0].toUpperCase();
+  if (command === 'XREAD') return args[args.findIndex((a) => a.toUpperCase() === 'STREAMS') + 1];
+  return command === 'XINFO' ? args[2] : args[1];
+}
+
 async function connectCluster(seeds: string, name: string): Promise<Redis> {
   const cluster = createCluster({
     rootNodes: seeds.split(',').map((url) => ({ url })),
@@ -39,14 +46,8 @@ async function connectCluster(seeds: string, name: string): Promise<Redis> {
   });
   cluster.on('error', () => undefined);
   await cluster.connect();
-  // The key follows the subcommand in XINFO STREAM <key>.
   const sendCommand = (args: string[], options?: unknown) =>
-    cluster.sendCommand(
-      /^XINFO$/i.test(args[0]) ? args[2] : args[1],
-      false,
-      args,
-      options as undefined,
-    );
+    cluster.sendCommand(commandKey(args), false, args, options as undefined);
   return new Proxy(cluster, {
     get: (target, property) => {
       if (property === 'sendCommand') return sendCommand;

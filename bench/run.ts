@@ -13,8 +13,8 @@
  *                        follow the node flags of package.json's `start:prod`, which the server
  *                        always gets (it runs as in production)
  *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
- *   --cluster            then the push (a1, a256k) and fan-out (c200, c500) workloads again, on
- *                        a throwaway 3-master Redis Cluster (gateway with REDIS_CLUSTER=true and
+ *   --cluster            then the push (a1, a256k) and fan-out (c200, c500) workloads that
+ *                        --only selects again, on a throwaway 3-master Redis Cluster (gateway with REDIS_CLUSTER=true and
  *                        direct node-redis cluster clients); rows named cluster:<workload>
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
@@ -408,6 +408,7 @@ async function onCluster(
       ['c500', () => fanout(ctx, n('fanout500'), 500)],
     ];
     for (const [name, step] of steps) {
+      if (!opts.only.has(name[0]) && !opts.only.has(name)) continue;
       process.stderr.write(
         `running cluster:${name} ... (load average ${loadavg()[0].toFixed(2)})\n`,
       );
