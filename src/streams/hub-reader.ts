@@ -74,8 +74,6 @@ export class HubReader {
   private troubleSince = 0;
   /** Cluster mode: topology retries since the last successful read (for the backoff). */
   private moves = 0;
-  /** Cluster mode: the node the current connection was opened to, when a MOVED named it. */
-  private lastNode: NodeAddress | null = null;
 
   constructor(
     readonly index: number,
@@ -202,19 +200,22 @@ export class HubReader {
     }
     const redirect = error instanceof SlotMovedError ? error.redirect : null;
     this.dropConnection();
-    if (redirect?.kind === 'MOVED') {
-      // The node that answered knows where the slot went; an empty host means its own host.
-      const host = redirect.host || this.lastNode?.host || '127.0.0.1';
-      this.movedTo = { host, port: redirect.port };
+    const backoff = Math.min(20 * 2 ** Math.min(this.moves++, 5), 500);
+    if (redirect?.kind === 'MOVED' && redirect.host !== '') {
+      // The node that answered knows where the slot went: go there at once (the first time;
+      // nodes that disagree while a move propagates are asked again more slowly).
+      this.movedTo = { host: redirect.host, port: redirect.port };
       void this.host.refreshTopology();
+      if (this.moves > 1) await this.pause(backoff);
       return true;
     }
-    // Migrating (ASK, TRYAGAIN), no master yet (CLUSTERDOWN) or the node is gone: look again soon.
-    if (!redirect || redirect.kind === 'CLUSTERDOWN') {
+    // Migrating (ASK, TRYAGAIN): the same node soon says MOVED. No master yet (CLUSTERDOWN), a
+    // MOVED without a host, or the node is gone: look up the topology again.
+    if (redirect?.kind !== 'ASK' && redirect?.kind !== 'TRYAGAIN') {
       this.movedTo = null;
       await this.host.refreshTopology().catch(() => undefined);
     }
-    await this.pause(Math.min(20 * 2 ** Math.min(++this.moves, 5), 500));
+    await this.pause(backoff);
     return true;
   }
 
@@ -287,7 +288,6 @@ export class HubReader {
     if (!this.connection) {
       this.connection = this.host.open(this, this.movedTo);
       this.connection.on('ready', () => (this.clientId = null));
-      this.lastNode = this.movedTo;
     }
     // On a cluster an unreachable node is given up sooner: the slot may be served elsewhere.
     const readyWithin = this.slot === null ? 5000 : 1000;
