@@ -70,8 +70,8 @@ describe('the shared read hub', () => {
     const repository = server.app.get(StreamRepository);
     const interrupt = repository.interrupt.bind(repository);
     const unblocked: boolean[] = [];
-    repository.interrupt = async (clientId: number, routeSid?: string) => {
-      const done = await interrupt(clientId, routeSid);
+    repository.interrupt = async (...args: Parameters<StreamRepository['interrupt']>) => {
+      const done = await interrupt(...args);
       unblocked.push(done);
       return done;
     };

@@ -22,7 +22,10 @@ export interface HubReaderHost {
    * A new blocking connection for `reader`: on a cluster, to `node` when given (where a MOVED
    * pointed), else to the master serving the reader's slot.
    */
-  open(reader: HubReader, node: NodeAddress | null): RedisConnection;
+  open(
+    reader: HubReader,
+    node: NodeAddress | null,
+  ): { connection: RedisConnection; node: NodeAddress | null };
   /** Cluster mode: looks up which master serves each slot again. */
   refreshTopology(): Promise<void>;
   close(connection: RedisConnection): Promise<void>;
@@ -66,8 +69,8 @@ export class HubReader {
   /** Entries read but not yet handed to the listeners (delivered on the next `setImmediate`). */
   private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
   private deliveryScheduled = false;
-  /** Cluster mode: a sid of this reader's slot, to route CLIENT UNBLOCK to its node. */
-  private routeSid: string | undefined;
+  /** Cluster mode: the node the connection is open to, where CLIENT UNBLOCK must go. */
+  private node: NodeAddress | null = null;
   /** Cluster mode: where the last MOVED said the slot went (null: ask the topology). */
   private movedTo: NodeAddress | null = null;
   /** Cluster mode: when the slot's trouble began (0: none), for SLOT_GRACE_MS. */
@@ -91,7 +94,6 @@ export class HubReader {
 
   add(stream: HubStream): void {
     this.streamSet.add(stream);
-    this.routeSid = stream.sid;
     this.changed();
     if (!this.running) void this.run();
   }
@@ -130,7 +132,7 @@ export class HubReader {
     const seq = this.readSeq;
     let unblocked = false;
     try {
-      unblocked = await this.host.repository.interrupt(this.clientId, this.routeSid);
+      unblocked = await this.host.repository.interrupt(this.clientId, this.node);
     } catch {
       return; // Redis trouble: the read loop reports it
     }
@@ -286,8 +288,10 @@ export class HubReader {
   private async readOnce(): Promise<void> {
     const repository = this.host.repository;
     if (!this.connection) {
-      this.connection = this.host.open(this, this.movedTo);
-      this.connection.on('ready', () => (this.clientId = null));
+      const { connection, node } = this.host.open(this, this.movedTo);
+      this.connection = connection;
+      this.node = node;
+      connection.on('ready', () => (this.clientId = null));
     }
     // On a cluster an unreachable node is given up sooner: the slot may be served elsewhere.
     const readyWithin = this.slot === null ? 5000 : 1000;
