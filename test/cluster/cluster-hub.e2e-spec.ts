@@ -1,6 +1,7 @@
 import keySlot from 'cluster-key-slot';
 import { RedisConnections } from '../../src/redis/redis-connections.js';
 import { ReadHub } from '../../src/streams/read-hub.js';
+import { StreamRepository } from '../../src/streams/stream.repository.js';
 import { startServer } from '../support/app.js';
 import {
   gatewayConnections,
@@ -71,6 +72,36 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
       () =>
         gatewayConnections(cluster, instance).filter((n) => n.includes('hub-slot')).length === 0,
     );
+  });
+
+  it('interrupts the blocked read of a slot, on its node, to add a stream of that slot', async () => {
+    const { server, client } = gateway;
+    const hub = server.app.get(ReadHub);
+    const tag = `{${uniqueKey('unblock')}}`;
+    const first = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(`${tag}/a`)}/pull`);
+    await expectEventually(() => hub.stats().listeners === 1);
+    // observe the real repository's CLIENT UNBLOCK calls (client ids are per node)
+    const repository = server.app.get(StreamRepository);
+    const interrupt = repository.interrupt.bind(repository);
+    const unblocked: boolean[] = [];
+    repository.interrupt = async (...args: Parameters<StreamRepository['interrupt']>) => {
+      const done = await interrupt(...args);
+      unblocked.push(done);
+      return done;
+    };
+    const sid = `${tag}/b`;
+    const second = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(sid)}/pull`);
+    try {
+      await expectEventually(() => hub.stats().listeners === 2);
+      expect(hub.stats().readers).toBe(1);
+      await expectEventually(() => unblocked.includes(true));
+      const id = String(await client.xAdd(sid, '*', { d: 'quick' }));
+      expect(await second.nextBatch(4000)).toEqual([{ sid, id, data: Buffer.from('quick') }]);
+    } finally {
+      repository.interrupt = interrupt;
+      first.close();
+      second.close();
+    }
   });
 
   it('merges concurrent streamMeta updates from two gateways without losing a key', async () => {
