@@ -1,7 +1,7 @@
 import keySlot from 'cluster-key-slot';
 import { RedisConnections } from '../../src/redis/redis-connections.js';
 import { ReadHub } from '../../src/streams/read-hub.js';
-import { StreamRepository } from '../../src/streams/stream.repository.js';
+import { spyOnInterrupts } from '../support/hub.js';
 import { startServer } from '../support/app.js';
 import {
   gatewayConnections,
@@ -80,15 +80,8 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
     const tag = `{${uniqueKey('unblock')}}`;
     const first = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(`${tag}/a`)}/pull`);
     await expectEventually(() => hub.stats().listeners === 1);
-    // observe the real repository's CLIENT UNBLOCK calls (client ids are per node)
-    const repository = server.app.get(StreamRepository);
-    const interrupt = repository.interrupt.bind(repository);
-    const unblocked: boolean[] = [];
-    repository.interrupt = async (...args: Parameters<StreamRepository['interrupt']>) => {
-      const done = await interrupt(...args);
-      unblocked.push(done);
-      return done;
-    };
+    // observe the real repository's CLIENT UNBLOCK calls
+    const { unblocked, restore } = spyOnInterrupts(server.app);
     const sid = `${tag}/b`;
     const second = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(sid)}/pull`);
     try {
@@ -98,7 +91,7 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
       const id = String(await client.xAdd(sid, '*', { d: 'quick' }));
       expect(await second.nextBatch(4000)).toEqual([{ sid, id, data: Buffer.from('quick') }]);
     } finally {
-      repository.interrupt = interrupt;
+      restore();
       first.close();
       second.close();
     }
