@@ -1,6 +1,6 @@
 import { RedisConnections } from '../src/redis/redis-connections.js';
 import { ReadHub } from '../src/streams/read-hub.js';
-import { StreamRepository } from '../src/streams/stream.repository.js';
+import { spyOnInterrupts } from './support/hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually, TestSocket } from './support/ws.js';
@@ -67,14 +67,7 @@ describe('the shared read hub', () => {
     const first = await TestSocket.open(`${server.ws}/data/${uniqueKey('blocked-1')}/pull`);
     await expectEventually(() => hub.stats().listeners === 1);
     // observe the real repository's CLIENT UNBLOCK calls
-    const repository = server.app.get(StreamRepository);
-    const interrupt = repository.interrupt.bind(repository);
-    const unblocked: boolean[] = [];
-    repository.interrupt = async (clientId: number, routeSid?: string) => {
-      const done = await interrupt(clientId, routeSid);
-      unblocked.push(done);
-      return done;
-    };
+    const { unblocked, restore } = spyOnInterrupts(server.app);
     const sid = uniqueKey('blocked-2');
     const second = await TestSocket.open(`${server.ws}/data/${sid}/pull`);
     try {
@@ -84,7 +77,7 @@ describe('the shared read hub', () => {
       const id = String(await redis.xAdd(sid, '*', { d: 'quick' }));
       expect(await second.nextBatch(4000)).toEqual([{ sid, id, data: Buffer.from('quick') }]);
     } finally {
-      repository.interrupt = interrupt;
+      restore();
       first.close();
       second.close();
     }

@@ -69,7 +69,7 @@ export class MetricsService implements OnModuleInit {
     );
     gauge(
       'hub_readers',
-      'Blocking read connections of the live read hub (HUB_READERS)',
+      'Blocking read connections of the live read hub (HUB_READERS; on a cluster one per hash slot read)',
       () => hub.stats().readers,
     );
     gauge(

@@ -10,6 +10,12 @@ export interface SendOptions {
   typeMapping?: { [RESP_TYPES.BLOB_STRING]: BufferConstructor };
 }
 
+/** Where a hash slot is served. */
+export interface NodeAddress {
+  host: string;
+  port: number;
+}
+
 /** Sends one command to one server. */
 export type Sender = <T>(args: CommandArgs, options?: SendOptions) => Promise<T>;
 
@@ -25,6 +31,11 @@ export interface RedisCommands {
    * command's only key: Redis Cluster refuses keys of different slots in one command).
    */
   send<T>(key: string | undefined, args: CommandArgs, options?: SendOptions): Promise<T>;
+  /**
+   * Sends `args` to one node of a cluster (the single server, on one Redis): for commands about
+   * that node's own connections, such as CLIENT UNBLOCK. Rejects for a node not in the topology.
+   */
+  sendToNode<T>(node: NodeAddress | null, args: CommandArgs): Promise<T>;
   /** `fn` once per master (the single server, on one Redis), with a sender bound to it. */
   eachMaster<T>(fn: (send: Sender) => Promise<T>): Promise<T[]>;
   /** True while every master answers commands. */
@@ -41,6 +52,10 @@ export class SingleRedis implements RedisCommands {
     return this.client.sendCommand<T>(args, options);
   }
 
+  sendToNode<T>(_node: NodeAddress | null, args: CommandArgs): Promise<T> {
+    return this.client.sendCommand<T>(args);
+  }
+
   async eachMaster<T>(fn: (send: Sender) => Promise<T>): Promise<T[]> {
     return [await fn((args, options) => this.client.sendCommand(args, options))];
   }
@@ -54,12 +69,6 @@ export class SingleRedis implements RedisCommands {
   }
 }
 
-/** Where a hash slot is served. */
-export interface NodeAddress {
-  host: string;
-  port: number;
-}
-
 /** `RedisCommands` over a node-redis cluster client (masters only, no reads from replicas). */
 export class ClusterRedis implements RedisCommands {
   /** Set once the first topology discovery succeeded (before, nothing can be routed). */
@@ -70,6 +79,15 @@ export class ClusterRedis implements RedisCommands {
   send<T>(key: string | undefined, args: CommandArgs, options?: SendOptions): Promise<T> {
     if (!this.connected) return Promise.reject(notConnected());
     return this.cluster.sendCommand<T>(key, false, args, options);
+  }
+
+  async sendToNode<T>(node: NodeAddress | null, args: CommandArgs): Promise<T> {
+    const known =
+      node && this.connected && this.cluster.nodeByAddress.get(`${node.host}:${node.port}`);
+    if (!known)
+      throw new Error(`node ${node ? `${node.host}:${node.port}` : '?'} is not in the topology`);
+    const client = await this.cluster.nodeClient(known);
+    return client.sendCommand<T>(args);
   }
 
   async eachMaster<T>(fn: (send: Sender) => Promise<T>): Promise<T[]> {

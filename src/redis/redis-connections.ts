@@ -47,6 +47,8 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly url: string;
   private readonly commandTimeoutMs: number;
   private readonly watchdogs = new Map<RedisConnection, CommandWatchdog>();
+  /** Where each watched connection reports its replies (its current watchdog). */
+  private readonly watched = new WeakMap<RedisConnection, { progress: () => void }>();
   private readonly clusters: ClusterRedis[] = [];
   private topologyTimer: NodeJS.Timeout | null = null;
   /** Cluster mode: the seed nodes, and the credentials/TLS every node connection uses. */
@@ -188,12 +190,13 @@ export class RedisConnections implements OnApplicationShutdown {
           this.watch(`node ${master.address}`, client, () => this.isMasterOf(commands, client));
         }
       }
-      for (const client of this.watchdogs.keys()) {
-        if (!this.open.has(client) && !this.isMasterOf(commands, client)) {
-          this.unwatch(client);
-        }
-      }
       if (masters.some((m) => !m.client?.isReady)) void this.rediscover(commands);
+    }
+    // Connections of nodes that are no longer masters were closed by their cluster client.
+    for (const client of this.watchdogs.keys()) {
+      if (!this.open.has(client) && !this.clusters.some((c) => this.isMasterOf(c, client))) {
+        this.unwatch(client);
+      }
     }
   }
 
@@ -236,10 +239,18 @@ export class RedisConnections implements OnApplicationShutdown {
       this.replace(name, client, owned, reason),
     );
     this.watchdogs.set(client, watchdog);
+    // A node connection watched again (a master once more) keeps its one wrapper.
+    const watched = this.watched.get(client);
+    if (watched) {
+      watched.progress = watchdog.progress;
+      return;
+    }
+    const target = { progress: watchdog.progress };
+    this.watched.set(client, target);
     const send = client.sendCommand.bind(client);
     client.sendCommand = ((...args: Parameters<typeof send>) => {
       const reply = send(...args);
-      reply.then(watchdog.progress, watchdog.progress);
+      reply.then(target.progress, target.progress);
       return reply;
     }) as typeof send;
   }

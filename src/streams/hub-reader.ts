@@ -22,7 +22,10 @@ export interface HubReaderHost {
    * A new blocking connection for `reader`: on a cluster, to `node` when given (where a MOVED
    * pointed), else to the master serving the reader's slot.
    */
-  open(reader: HubReader, node: NodeAddress | null): RedisConnection;
+  open(
+    reader: HubReader,
+    node: NodeAddress | null,
+  ): { connection: RedisConnection; node: NodeAddress | null };
   /** Cluster mode: looks up which master serves each slot again. */
   refreshTopology(): Promise<void>;
   close(connection: RedisConnection): Promise<void>;
@@ -66,16 +69,14 @@ export class HubReader {
   /** Entries read but not yet handed to the listeners (delivered on the next `setImmediate`). */
   private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
   private deliveryScheduled = false;
-  /** Cluster mode: a sid of this reader's slot, to route CLIENT UNBLOCK to its node. */
-  private routeSid: string | undefined;
+  /** Cluster mode: the node the connection is open to, where CLIENT UNBLOCK must go. */
+  private node: NodeAddress | null = null;
   /** Cluster mode: where the last MOVED said the slot went (null: ask the topology). */
   private movedTo: NodeAddress | null = null;
   /** Cluster mode: when the slot's trouble began (0: none), for SLOT_GRACE_MS. */
   private troubleSince = 0;
   /** Cluster mode: topology retries since the last successful read (for the backoff). */
   private moves = 0;
-  /** Cluster mode: the node the current connection was opened to, when a MOVED named it. */
-  private lastNode: NodeAddress | null = null;
 
   constructor(
     readonly index: number,
@@ -93,7 +94,6 @@ export class HubReader {
 
   add(stream: HubStream): void {
     this.streamSet.add(stream);
-    this.routeSid = stream.sid;
     this.changed();
     if (!this.running) void this.run();
   }
@@ -132,7 +132,7 @@ export class HubReader {
     const seq = this.readSeq;
     let unblocked = false;
     try {
-      unblocked = await this.host.repository.interrupt(this.clientId, this.routeSid);
+      unblocked = await this.host.repository.interrupt(this.clientId, this.node);
     } catch {
       return; // Redis trouble: the read loop reports it
     }
@@ -202,19 +202,22 @@ export class HubReader {
     }
     const redirect = error instanceof SlotMovedError ? error.redirect : null;
     this.dropConnection();
-    if (redirect?.kind === 'MOVED') {
-      // The node that answered knows where the slot went; an empty host means its own host.
-      const host = redirect.host || this.lastNode?.host || '127.0.0.1';
-      this.movedTo = { host, port: redirect.port };
+    const backoff = Math.min(20 * 2 ** Math.min(this.moves++, 5), 500);
+    if (redirect?.kind === 'MOVED' && redirect.host !== '') {
+      // The node that answered knows where the slot went: go there at once (the first time;
+      // nodes that disagree while a move propagates are asked again more slowly).
+      this.movedTo = { host: redirect.host, port: redirect.port };
       void this.host.refreshTopology();
+      if (this.moves > 1) await this.pause(backoff);
       return true;
     }
-    // Migrating (ASK, TRYAGAIN), no master yet (CLUSTERDOWN) or the node is gone: look again soon.
-    if (!redirect || redirect.kind === 'CLUSTERDOWN') {
+    // Migrating (ASK, TRYAGAIN): the same node soon says MOVED. No master yet (CLUSTERDOWN), a
+    // MOVED without a host, or the node is gone: look up the topology again.
+    if (redirect?.kind !== 'ASK' && redirect?.kind !== 'TRYAGAIN') {
       this.movedTo = null;
       await this.host.refreshTopology().catch(() => undefined);
     }
-    await this.pause(Math.min(20 * 2 ** Math.min(++this.moves, 5), 500));
+    await this.pause(backoff);
     return true;
   }
 
@@ -285,9 +288,10 @@ export class HubReader {
   private async readOnce(): Promise<void> {
     const repository = this.host.repository;
     if (!this.connection) {
-      this.connection = this.host.open(this, this.movedTo);
-      this.connection.on('ready', () => (this.clientId = null));
-      this.lastNode = this.movedTo;
+      const { connection, node } = this.host.open(this, this.movedTo);
+      this.connection = connection;
+      this.node = node;
+      connection.on('ready', () => (this.clientId = null));
     }
     // On a cluster an unreachable node is given up sooner: the slot may be served elsewhere.
     const readyWithin = this.slot === null ? 5000 : 1000;

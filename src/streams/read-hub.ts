@@ -52,7 +52,10 @@ export class ReadHub implements OnApplicationShutdown {
       logger: this.logger,
       open: (reader, node) => {
         if (reader.slot === null) {
-          return this.connections.create(`hub-reader-${reader.index}`, { blocking: true });
+          const connection = this.connections.create(`hub-reader-${reader.index}`, {
+            blocking: true,
+          });
+          return { connection, node: null };
         }
         const target = node ?? this.connections.masterOf(reader.slot);
         if (!target) {
@@ -61,7 +64,11 @@ export class ReadHub implements OnApplicationShutdown {
             'Redis unavailable: cluster topology unknown',
           );
         }
-        return this.connections.create(`hub-slot-${reader.slot}`, { blocking: true, node: target });
+        const connection = this.connections.create(`hub-slot-${reader.slot}`, {
+          blocking: true,
+          node: target,
+        });
+        return { connection, node: target };
       },
       close: (connection) => this.connections.release(connection),
       refreshTopology: () => this.connections.refreshTopology(),

@@ -5,7 +5,12 @@ import { APPEND_SAMPLE_EVERY, DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { parseRedirect, Redirect } from '../redis/cluster-redirect.js';
-import type { RedisCommands, RedisConnection, SendOptions } from '../redis/redis-commands.js';
+import type {
+  NodeAddress,
+  RedisCommands,
+  RedisConnection,
+  SendOptions,
+} from '../redis/redis-commands.js';
 import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
@@ -187,11 +192,15 @@ export class StreamRepository {
 
   /**
    * Ends a blocking read of another connection early (as if it timed out). Client ids are per
-   * server: on a cluster the command goes to the master serving `sid`, one of the read's keys.
+   * server: on a cluster the command goes to `node`, the one the reading connection is open to.
    */
-  async interrupt(clientId: number, sid?: string): Promise<boolean> {
-    const n = await this.command<number>(sid, ['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT']);
-    return n === 1;
+  async interrupt(clientId: number, node: NodeAddress | null = null): Promise<boolean> {
+    try {
+      const args = ['CLIENT', 'UNBLOCK', String(clientId), 'TIMEOUT'];
+      return (await this.redis.sendToNode<number>(node, args)) === 1;
+    } catch (err) {
+      throw toStreamerError(err);
+    }
   }
 
   /** The Redis type of each key (`stream`, `string`, ..., `none` when missing), pipelined. */

@@ -1,34 +1,14 @@
-import { startServer, TestServer } from '../support/app.js';
-import {
-  clusterEntries,
-  connectCluster,
-  sidsOnDistinctMasters,
-  TestClusterClient,
-} from '../support/cluster.js';
+import { startServer } from '../support/app.js';
+import { clusterEntries, sidsOnDistinctMasters, useClusterGateway } from '../support/cluster.js';
 import { errorCodes, gql, gqlData } from '../support/graphql.js';
 import { freePort } from '../support/redis-server.js';
-import { RedisCluster } from '../support/redis-cluster.js';
 import { TestSocket } from '../support/ws.js';
 
 describe('the data path and GraphQL on a 3-master Redis Cluster', () => {
-  let cluster: RedisCluster;
-  let server: TestServer;
-  let client: TestClusterClient;
-
-  beforeAll(async () => {
-    cluster = await RedisCluster.start({ masters: 3 });
-    server = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
-    await server.ready();
-    client = await connectCluster(cluster);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await server?.close();
-    await cluster?.stop();
-  });
+  const gateway = useClusterGateway({}, {});
 
   it('pushes and pulls a+b where a and b live on different masters', async () => {
+    const { cluster, server, client } = gateway;
     const [a, b] = sidsOnDistinctMasters(client, 'ab', 2);
     expect(cluster.ownerOf(cluster.keySlot(a)).port).not.toBe(
       cluster.ownerOf(cluster.keySlot(b)).port,
@@ -72,6 +52,7 @@ describe('the data path and GraphQL on a 3-master Redis Cluster', () => {
   });
 
   it('lists the streams of every master in sids', async () => {
+    const { cluster, server, client } = gateway;
     const sids = sidsOnDistinctMasters(client, 'listed', 3);
     await Promise.all(sids.map((sid) => client.xAdd(sid, '*', { d: 'x' })));
     const owners = new Set(sids.map((sid) => cluster.ownerOf(cluster.keySlot(sid)).port));
@@ -82,6 +63,7 @@ describe('the data path and GraphQL on a 3-master Redis Cluster', () => {
   });
 
   it('merges metadata and deletes a stream whose metadata lives in another slot', async () => {
+    const { cluster, server, client } = gateway;
     const [sid] = sidsOnDistinctMasters(client, 'meta', 1);
     await client.xAdd(sid, '*', { d: 'x' });
     expect(cluster.keySlot(`XMETA:${sid}`)).not.toBe(cluster.keySlot(sid));

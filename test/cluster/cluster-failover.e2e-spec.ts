@@ -1,13 +1,6 @@
 import keySlot from 'cluster-key-slot';
-import { startServer, TestServer } from '../support/app.js';
-import {
-  clusterEntries,
-  connectCluster,
-  RecordingPuller,
-  TestClusterClient,
-} from '../support/cluster.js';
+import { clusterEntries, RecordingPuller, useClusterGateway } from '../support/cluster.js';
 import { AckedPusher } from '../support/pusher.js';
-import { RedisCluster } from '../support/redis-cluster.js';
 import { uniqueKey } from '../support/redis.js';
 import { expectEventually } from '../support/ws.js';
 
@@ -57,30 +50,17 @@ class ReconnectingPusher {
 }
 
 describe('a master failing over under a live push and pull', () => {
-  let cluster: RedisCluster;
-  let server: TestServer;
-  let client: TestClusterClient;
-
-  beforeAll(async () => {
-    cluster = await RedisCluster.start({ masters: 3, replicas: 1 });
-    server = await startServer({
-      REDIS_URL: cluster.url,
-      REDIS_CLUSTER: true,
+  const gateway = useClusterGateway(
+    { replicas: 1 },
+    {
       REDIS_WAIT_REPLICAS: 1,
       REDIS_COMMAND_TIMEOUT_MS: 1000,
       STREAM_MAXLEN: 0,
-    });
-    await server.ready();
-    client = await connectCluster(cluster);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await server?.close();
-    await cluster?.stop();
-  });
+    },
+  );
 
   it('keeps every acked entry and delivers each once, in order, after the failover', async () => {
+    const { cluster, server, client } = gateway;
     const sid = uniqueKey('failover');
     const slot = keySlot(sid);
     const puller = await RecordingPuller.start(() => server.ws, sid, '0');

@@ -1,38 +1,23 @@
 import keySlot from 'cluster-key-slot';
 import { RedisConnections } from '../../src/redis/redis-connections.js';
 import { ReadHub } from '../../src/streams/read-hub.js';
-import { startServer, TestServer } from '../support/app.js';
+import { spyOnInterrupts } from '../support/hub.js';
+import { startServer } from '../support/app.js';
 import {
-  connectCluster,
   gatewayConnections,
   ownerPort,
   sidsOnDistinctMasters,
-  TestClusterClient,
+  useClusterGateway,
 } from '../support/cluster.js';
 import { GqlWs, gqlData } from '../support/graphql.js';
-import { RedisCluster } from '../support/redis-cluster.js';
 import { uniqueKey } from '../support/redis.js';
 import { expectEventually, TestSocket } from '../support/ws.js';
 
 describe('the read hub and several gateways on a Redis Cluster', () => {
-  let cluster: RedisCluster;
-  let server: TestServer;
-  let client: TestClusterClient;
-
-  beforeAll(async () => {
-    cluster = await RedisCluster.start({ masters: 3 });
-    server = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true, STREAM_MAXLEN: 0 });
-    await server.ready();
-    client = await connectCluster(cluster);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await server?.close();
-    await cluster?.stop();
-  });
+  const gateway = useClusterGateway({}, { STREAM_MAXLEN: 0 });
 
   it('serves 50 pullers with connections bounded by masters and slots, not pullers', async () => {
+    const { cluster, server, client } = gateway;
     // 6 devices (hash tags) spread over the 3 masters, 3 streams each: 18 streams in 6 slots.
     const devices: string[] = [];
     const perMaster = new Map<number, number>();
@@ -89,7 +74,31 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
     );
   });
 
+  it('interrupts the blocked read of a slot, on its node, to add a stream of that slot', async () => {
+    const { server, client } = gateway;
+    const hub = server.app.get(ReadHub);
+    const tag = `{${uniqueKey('unblock')}}`;
+    const first = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(`${tag}/a`)}/pull`);
+    await expectEventually(() => hub.stats().listeners === 1);
+    // observe the real repository's CLIENT UNBLOCK calls
+    const { unblocked, restore } = spyOnInterrupts(server.app);
+    const sid = `${tag}/b`;
+    const second = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(sid)}/pull`);
+    try {
+      await expectEventually(() => hub.stats().listeners === 2);
+      expect(hub.stats().readers).toBe(1);
+      await expectEventually(() => unblocked.includes(true));
+      const id = String(await client.xAdd(sid, '*', { d: 'quick' }));
+      expect(await second.nextBatch(4000)).toEqual([{ sid, id, data: Buffer.from('quick') }]);
+    } finally {
+      restore();
+      first.close();
+      second.close();
+    }
+  });
+
   it('merges concurrent streamMeta updates from two gateways without losing a key', async () => {
+    const { cluster, server } = gateway;
     const other = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
     try {
       await other.ready();
@@ -116,6 +125,7 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
   });
 
   it('pulls and subscribes through one gateway what is pushed through another', async () => {
+    const { cluster, server, client } = gateway;
     const [a, b] = sidsOnDistinctMasters(client, 'two-gw', 2);
     const other = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
     await other.ready();

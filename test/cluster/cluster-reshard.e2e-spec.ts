@@ -1,35 +1,14 @@
 import keySlot from 'cluster-key-slot';
-import { startServer, TestServer } from '../support/app.js';
-import {
-  clusterEntries,
-  connectCluster,
-  RecordingPuller,
-  TestClusterClient,
-} from '../support/cluster.js';
+import { clusterEntries, RecordingPuller, useClusterGateway } from '../support/cluster.js';
 import { AckedPusher } from '../support/pusher.js';
-import { RedisCluster } from '../support/redis-cluster.js';
 import { uniqueKey } from '../support/redis.js';
 import { expectEventually } from '../support/ws.js';
 
 describe('resharding under a live push and pull', () => {
-  let cluster: RedisCluster;
-  let server: TestServer;
-  let client: TestClusterClient;
-
-  beforeAll(async () => {
-    cluster = await RedisCluster.start({ masters: 3 });
-    server = await startServer({ REDIS_URL: cluster.url, REDIS_CLUSTER: true, STREAM_MAXLEN: 0 });
-    await server.ready();
-    client = await connectCluster(cluster);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await server?.close();
-    await cluster?.stop();
-  });
+  const gateway = useClusterGateway({}, { STREAM_MAXLEN: 0 });
 
   it('delivers every acked entry exactly once, in order, while the slot moves to another master', async () => {
+    const { cluster, server, client } = gateway;
     const sid = uniqueKey('reshard');
     const slot = keySlot(sid);
     expect(cluster.keySlot(sid)).toBe(slot);

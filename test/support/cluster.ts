@@ -1,6 +1,8 @@
 import keySlot from 'cluster-key-slot';
 import { createCluster, RESP_TYPES } from 'redis';
-import { RedisCluster } from './redis-cluster.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { startServer, TestServer } from './app.js';
+import { RedisCluster, RedisClusterOptions } from './redis-cluster.js';
 import { uniqueKey } from './redis.js';
 import { TestSocket } from './ws.js';
 
@@ -129,4 +131,37 @@ export class RecordingPuller {
     this.socket?.close();
     await this.loop;
   }
+}
+
+export interface ClusterGateway {
+  cluster: RedisCluster;
+  server: TestServer;
+  client: TestClusterClient;
+}
+
+/**
+ * Registers beforeAll/afterAll that start a throwaway cluster, a gateway on it (ready) and an
+ * assertion client, and stop them after the file's tests. The fields are set once beforeAll ran.
+ */
+export function useClusterGateway(
+  options: RedisClusterOptions = {},
+  config: Partial<AppConfig> = {},
+): ClusterGateway {
+  const fixture = {} as ClusterGateway;
+  beforeAll(async () => {
+    fixture.cluster = await RedisCluster.start({ masters: 3, ...options });
+    fixture.server = await startServer({
+      REDIS_URL: fixture.cluster.url,
+      REDIS_CLUSTER: true,
+      ...config,
+    });
+    await fixture.server.ready();
+    fixture.client = await connectCluster(fixture.cluster);
+  }, 60_000);
+  afterAll(async () => {
+    await fixture.client?.close();
+    await fixture.server?.close();
+    await fixture.cluster?.stop();
+  });
+  return fixture;
 }
