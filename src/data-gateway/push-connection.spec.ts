@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import type { StreamRepository } from '../streams/stream.repository.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
 /** Records what the server sends; `receive` plays a client frame. */
@@ -49,7 +48,7 @@ function connect(options: Partial<PushOptions> = {}) {
   const repo = new ControlledRepository();
   new PushConnection(
     ws as unknown as WebSocket,
-    repo as unknown as StreamRepository,
+    repo,
     { sids: ['s'], header: true, ack: true, maxPending: 4, ...options },
     new Logger('test'),
   );

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
-import { StreamRepository } from '../streams/stream.repository.js';
+import type { Appender } from '../streams/ordered-appender.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
 import { closeWithError } from './socket-errors.js';
 
@@ -50,7 +50,8 @@ export class PushConnection {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly repository: StreamRepository,
+    /** The repository's appender for this connection (entries stored in call order). */
+    private readonly appender: Appender,
     private readonly options: PushOptions,
     private readonly logger: Logger,
     private readonly onPushed?: (entries: number, bytes: number) => void,
@@ -111,7 +112,7 @@ export class PushConnection {
   }
 
   private storeOne(sid: string, id: string, payload: Buffer): void {
-    const appended = this.repository.append(sid, payload, id);
+    const appended = this.appender.append(sid, payload, id);
     appended.then(this.settled, this.rejected);
     this.accepted(
       appended,
@@ -125,7 +126,7 @@ export class PushConnection {
     const appended: Promise<string>[] = new Array(payloads.length);
     let bytes = 0;
     for (let i = 0; i < payloads.length; i++) {
-      const p = this.repository.append(sids[i], payloads[i], ids[i]);
+      const p = this.appender.append(sids[i], payloads[i], ids[i]);
       p.then(this.settled, this.rejected);
       appended[i] = p;
       bytes += payloads[i].length;

@@ -46,7 +46,7 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
       reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
       const push = new PushConnection(
         ws,
-        this.repository,
+        this.repository.appender(),
         { ...params, maxPending: this.config.PUSH_MAX_PENDING },
         this.logger,
         this.observer.pushed,

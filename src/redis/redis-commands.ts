@@ -1,3 +1,4 @@
+import keySlot from 'cluster-key-slot';
 import type { RedisClientType, RedisClusterType, RESP_TYPES } from 'redis';
 
 /** A node-redis client of one Redis server (standalone, or one node of a cluster). */
@@ -38,6 +39,14 @@ export interface RedisCommands {
   sendToNode<T>(node: NodeAddress | null, args: CommandArgs): Promise<T>;
   /** `fn` once per master (the single server, on one Redis), with a sender bound to it. */
   eachMaster<T>(fn: (send: Sender) => Promise<T>): Promise<T[]>;
+  /**
+   * The pipeline that commands on `key` go through, in which they are stored in call order:
+   * always 0 on one Redis, the key's hash slot on a cluster (slots move between nodes, so two
+   * slots are two pipelines even when one node serves both now).
+   */
+  pipelineOf(key: string): number;
+  /** True when every command goes through one pipeline (one Redis): stored in call order. */
+  readonly onePipeline: boolean;
   /** True while every master answers commands. */
   readonly isReady: boolean;
   /** Resolves when every master answers PING; rejects at once while one is offline. */
@@ -58,6 +67,12 @@ export class SingleRedis implements RedisCommands {
 
   async eachMaster<T>(fn: (send: Sender) => Promise<T>): Promise<T[]> {
     return [await fn((args, options) => this.client.sendCommand(args, options))];
+  }
+
+  readonly onePipeline = true;
+
+  pipelineOf(): number {
+    return 0;
   }
 
   get isReady(): boolean {
@@ -98,6 +113,12 @@ export class ClusterRedis implements RedisCommands {
         return fn((args, options) => client.sendCommand(args, options));
       }),
     );
+  }
+
+  readonly onePipeline = false;
+
+  pipelineOf(key: string): number {
+    return keySlot(key);
   }
 
   get isReady(): boolean {

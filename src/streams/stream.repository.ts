@@ -14,6 +14,7 @@ import type {
 import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
+import { Appender, orderedAppender } from './ordered-appender.js';
 import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
@@ -77,9 +78,8 @@ export class StreamRepository {
 
   /**
    * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`) and resolves to its id. Calls made
-   * back to back are pipelined and stored in call order (per stream; on a cluster, streams of
-   * different masters are stored independently). With REDIS_WAIT_REPLICAS, resolves only once
-   * that many replicas have the entry.
+   * back to back are pipelined and stored in call order (per stream; on a cluster, per slot: see
+   * `appender`). With REDIS_WAIT_REPLICAS, resolves only once that many replicas have the entry.
    */
   append(sid: string, payload: Buffer, id: string = '*'): Promise<string> {
     const args: (string | Buffer)[] = this.maxlen
@@ -95,6 +95,17 @@ export class StreamRepository {
       this.observer.appended((performance.now() - started) / 1000);
       return newId;
     }, rethrowAsStreamerError);
+  }
+
+  /**
+   * Appends for one writer (a push connection) that keeps its entries stored in call order across
+   * streams: on one Redis a single pipeline does that already (this repository's `append`); on a
+   * cluster, an entry for another slot than the previous one waits until that one is stored.
+   */
+  appender(): Appender {
+    const append = (sid: string, payload: Buffer, id?: string) => this.append(sid, payload, id);
+    if (this.writer.onePipeline) return { append };
+    return orderedAppender(append, (sid) => this.writer.pipelineOf(sid));
   }
 
   /**
