@@ -131,4 +131,33 @@ describe('PushConnection', () => {
     await settle();
     expect(ws.paused).toBe(false);
   });
+
+  it('frees a large frame once Redis has stored it, and not before', async () => {
+    const { ws, repo } = connect({ header: false, ack: false });
+    ws.receive(Buffer.alloc(256 * 1024, 1));
+    ws.receive(Buffer.alloc(256 * 1024, 2));
+    const [stored, failed] = repo.calls;
+    await settle();
+    expect(stored.payload.length).toBe(256 * 1024);
+    stored.resolve('1-0');
+    failed.reject(new StreamerError(ErrorCode.Unavailable, 'Redis unavailable'));
+    await settle();
+    expect(stored.payload.length).toBe(0);
+    // A failed XADD may still be on its way out: its frame is left to the garbage collector.
+    expect(failed.payload.length).toBe(256 * 1024);
+  });
+
+  it('frees a large batch frame once its last entry is stored', async () => {
+    const { ws, repo } = connect({ ack: false });
+    const half = 128 * 1024;
+    ws.receive(`[${half},${2 * half}]`);
+    ws.receive(Buffer.alloc(2 * half, 3));
+    repo.calls[0].resolve('1-0');
+    await settle();
+    expect(repo.calls[1].payload.length).toBe(half);
+    repo.calls[1].resolve('2-0');
+    await settle();
+    expect(repo.calls[0].payload.length).toBe(0);
+    expect(repo.calls[1].payload.length).toBe(0);
+  });
 });

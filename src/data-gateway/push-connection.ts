@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import { StreamRepository } from '../streams/stream.repository.js';
+import { releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
 import { closeWithError } from './socket-errors.js';
 
@@ -104,7 +105,7 @@ export class PushConnection {
         payloads[i] = data.subarray(start, plan[i].end);
         start = plan[i].end;
       }
-      this.store(sids, ids, payloads);
+      this.store(sids, ids, payloads, data);
     } catch (err) {
       this.fail(err);
     }
@@ -113,6 +114,7 @@ export class PushConnection {
   private storeOne(sid: string, id: string, payload: Buffer): void {
     const appended = this.repository.append(sid, payload, id);
     appended.then(this.settled, this.rejected);
+    if (payload.length >= RELEASED_FRAME_BYTES) appended.then(() => releaseFrame(payload), noop);
     this.accepted(
       appended,
       1,
@@ -121,7 +123,8 @@ export class PushConnection {
     );
   }
 
-  private store(sids: string[], ids: string[], payloads: Buffer[]): void {
+  /** Appends the entries cut from one binary `frame`, in order. */
+  private store(sids: string[], ids: string[], payloads: Buffer[], frame: Buffer): void {
     const appended: Promise<string>[] = new Array(payloads.length);
     let bytes = 0;
     for (let i = 0; i < payloads.length; i++) {
@@ -130,6 +133,9 @@ export class PushConnection {
       appended[i] = p;
       bytes += payloads[i].length;
     }
+    // Replies come back in order: the last entry stored means Redis has read the whole frame.
+    if (frame.length >= RELEASED_FRAME_BYTES)
+      appended[appended.length - 1].then(() => releaseFrame(frame), noop);
     this.accepted(
       appended[appended.length - 1],
       payloads.length,
@@ -208,6 +214,8 @@ export class PushConnection {
     this.acks.then(close, close);
   }
 }
+
+function noop(): void {}
 
 function asList(id: string): string[] {
   return [id];
