@@ -1,8 +1,10 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { StreamRepository } from '../streams/stream.repository.js';
+import { COLLECT_EVERY_BYTES, FrameGarbage } from './frame-release.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
 /** Records what the server sends; `receive` plays a client frame. */
@@ -159,5 +161,21 @@ describe('PushConnection', () => {
     await settle();
     expect(repo.calls[0].payload.length).toBe(0);
     expect(repo.calls[1].payload.length).toBe(0);
+  });
+
+  it('counts received frames for the shared young-generation collections', () => {
+    const ws = new FakeSocket();
+    const collect = jest.fn();
+    new PushConnection(
+      ws as unknown as WebSocket,
+      new ControlledRepository() as unknown as StreamRepository,
+      { sids: ['s'], header: false, ack: false, maxPending: 4096 },
+      new Logger('test'),
+      undefined,
+      new FrameGarbage(collect),
+    );
+    const frame = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < COLLECT_EVERY_BYTES / frame.length; i++) ws.receive(frame);
+    expect(collect).toHaveBeenCalledTimes(1);
   });
 });

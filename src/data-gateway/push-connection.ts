@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import { StreamRepository } from '../streams/stream.repository.js';
-import { releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
+import { FrameGarbage, releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
 import { closeWithError } from './socket-errors.js';
 
@@ -55,6 +55,7 @@ export class PushConnection {
     private readonly options: PushOptions,
     private readonly logger: Logger,
     private readonly onPushed?: (entries: number, bytes: number) => void,
+    private readonly frameGarbage?: FrameGarbage,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
   }
@@ -69,6 +70,7 @@ export class PushConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    this.frameGarbage?.received(data);
     if (this.failed || this.draining) return;
     try {
       if (!this.options.header) {
