@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { StreamRepository } from '../streams/stream.repository.js';
 import { COLLECT_EVERY_BYTES, FrameGarbage } from './frame-release.js';
+import { PushBudget } from './push-budget.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
 /** Records what the server sends; `receive` plays a client frame. */
@@ -177,5 +178,39 @@ describe('PushConnection', () => {
     const frame = Buffer.alloc(256 * 1024);
     for (let i = 0; i < COLLECT_EVERY_BYTES / frame.length; i++) ws.receive(frame);
     expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('pauses every connection while the shared budget is full, resumes them at half', async () => {
+    const budget = new PushBudget(1024 * 1024);
+    const open = () => {
+      const ws = new FakeSocket();
+      const repo = new ControlledRepository();
+      new PushConnection(
+        ws as unknown as WebSocket,
+        repo as unknown as StreamRepository,
+        { sids: ['s'], header: false, ack: false, maxPending: 4096 },
+        new Logger('test'),
+        undefined,
+        undefined,
+        budget,
+      );
+      return { ws, repo };
+    };
+    const a = open();
+    const b = open();
+    const frame = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 3; i++) a.ws.receive(frame);
+    expect(a.ws.paused).toBe(false);
+    a.ws.receive(frame); // 1 MiB in flight: the budget is full
+    expect(a.ws.paused).toBe(true);
+    b.ws.receive(frame); // b has little of its own in flight, but the budget is shared
+    expect(b.ws.paused).toBe(true);
+    for (let i = 0; i < 2; i++) a.repo.calls[i].resolve(`${i + 1}-0`);
+    await settle();
+    expect(a.ws.paused).toBe(true); // 768 KiB still in flight
+    a.repo.calls[2].resolve('3-0');
+    await settle();
+    expect(a.ws.paused).toBe(false);
+    expect(b.ws.paused).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { FrameGarbage, releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
+import { PushBudget } from './push-budget.js';
 import { closeWithError } from './socket-errors.js';
 
 export interface PushOptions {
@@ -19,8 +20,8 @@ export interface PushOptions {
 /**
  * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
  * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue. 4 MiB (16
- * frames of 256 KiB) keeps Redis busy on loopback; every push connection may hold this much, so
- * it is most of the server's peak memory under many large-frame pushers.
+ * frames of 256 KiB) keeps Redis busy on loopback; all connections together are held to the
+ * shared `PushBudget`.
  */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
@@ -44,6 +45,7 @@ export class PushConnection {
   private draining = false;
   private acks: Promise<unknown> = Promise.resolve();
   private readonly settled = () => this.release();
+  private readonly budgetLow = () => this.maybeResume();
   private readonly rejected = (err: unknown) => {
     this.release();
     this.fail(err);
@@ -56,6 +58,7 @@ export class PushConnection {
     private readonly logger: Logger,
     private readonly onPushed?: (entries: number, bytes: number) => void,
     private readonly frameGarbage?: FrameGarbage,
+    private readonly budget?: PushBudget,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
   }
@@ -157,8 +160,10 @@ export class PushConnection {
     if (last && bytes >= TRACKED_BATCH_BYTES) {
       // Replies come back in order, so the batch's last entry settling frees the whole batch.
       this.pendingBytes += bytes;
+      this.budget?.take(bytes);
       const done = () => {
         this.pendingBytes -= bytes;
+        this.budget?.give(bytes);
         this.maybeResume();
       };
       last.then(done, done);
@@ -174,10 +179,13 @@ export class PushConnection {
     }
     if (
       !this.paused &&
-      (this.pending >= this.options.maxPending || this.pendingBytes >= MAX_PENDING_BYTES)
+      (this.pending >= this.options.maxPending ||
+        this.pendingBytes >= MAX_PENDING_BYTES ||
+        (this.budget?.full ?? false))
     ) {
       this.paused = true;
       this.ws.pause();
+      if (this.budget?.full) this.budget.wait(this.budgetLow);
     }
   }
 
@@ -188,13 +196,18 @@ export class PushConnection {
 
   private maybeResume(): void {
     if (
-      this.paused &&
-      this.pending <= this.options.maxPending >> 1 &&
-      this.pendingBytes <= MAX_PENDING_BYTES >> 1
-    ) {
-      this.paused = false;
-      this.ws.resume();
+      !this.paused ||
+      this.pending > this.options.maxPending >> 1 ||
+      this.pendingBytes > MAX_PENDING_BYTES >> 1
+    )
+      return;
+    if (this.budget && !this.budget.low) {
+      // Other connections hold the shared budget: read again once they have given it back.
+      this.budget.wait(this.budgetLow);
+      return;
     }
+    this.paused = false;
+    this.ws.resume();
   }
 
   private fail(err: unknown): void {
