@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { configureApp } from './bootstrap.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { exitAfterShutdownDeadline } from './observability/shutdown-deadline.js';
+import { releaseStartupGarbage } from './observability/startup-garbage.js';
 import { ensureLocalRedis } from './redis/local-redis.js';
 
 async function main(): Promise<void> {
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   app.useLogger(app.get(PinoLogger));
   configureApp(app);
   exitAfterShutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, app.get(PinoLogger));
+  await app.init();
+  releaseStartupGarbage();
   await app.listen(config.PORT, config.HOST);
   logger.log(`redis-streamer listening on http://${config.HOST}:${config.PORT}`);
 }

@@ -1,7 +1,10 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../common/errors.js';
+import { COLLECT_EVERY_BYTES, FrameGarbage } from './frame-release.js';
+import { PushBudget } from './push-budget.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
 /** Records what the server sends; `receive` plays a client frame. */
@@ -129,5 +132,84 @@ describe('PushConnection', () => {
     repo.calls[7].resolve('8-0');
     await settle();
     expect(ws.paused).toBe(false);
+  });
+
+  it('frees a large frame once Redis has stored it, and not before', async () => {
+    const { ws, repo } = connect({ header: false, ack: false });
+    ws.receive(Buffer.alloc(256 * 1024, 1));
+    ws.receive(Buffer.alloc(256 * 1024, 2));
+    const [stored, failed] = repo.calls;
+    await settle();
+    expect(stored.payload.length).toBe(256 * 1024);
+    stored.resolve('1-0');
+    failed.reject(new StreamerError(ErrorCode.Unavailable, 'Redis unavailable'));
+    await settle();
+    expect(stored.payload.length).toBe(0);
+    // A failed XADD may still be on its way out: its frame is left to the garbage collector.
+    expect(failed.payload.length).toBe(256 * 1024);
+  });
+
+  it('frees a large batch frame once its last entry is stored', async () => {
+    const { ws, repo } = connect({ ack: false });
+    const half = 128 * 1024;
+    ws.receive(`[${half},${2 * half}]`);
+    ws.receive(Buffer.alloc(2 * half, 3));
+    repo.calls[0].resolve('1-0');
+    await settle();
+    expect(repo.calls[1].payload.length).toBe(half);
+    repo.calls[1].resolve('2-0');
+    await settle();
+    expect(repo.calls[0].payload.length).toBe(0);
+    expect(repo.calls[1].payload.length).toBe(0);
+  });
+
+  it('counts received frames for the shared young-generation collections', () => {
+    const ws = new FakeSocket();
+    const collect = jest.fn();
+    new PushConnection(
+      ws as unknown as WebSocket,
+      new ControlledRepository(),
+      { sids: ['s'], header: false, ack: false, maxPending: 4096 },
+      new Logger('test'),
+      undefined,
+      new FrameGarbage(collect),
+    );
+    const frame = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < COLLECT_EVERY_BYTES / frame.length; i++) ws.receive(frame);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('pauses every connection while the shared budget is full, resumes them at half', async () => {
+    const budget = new PushBudget(1024 * 1024);
+    const open = () => {
+      const ws = new FakeSocket();
+      const repo = new ControlledRepository();
+      new PushConnection(
+        ws as unknown as WebSocket,
+        repo,
+        { sids: ['s'], header: false, ack: false, maxPending: 4096 },
+        new Logger('test'),
+        undefined,
+        undefined,
+        budget,
+      );
+      return { ws, repo };
+    };
+    const a = open();
+    const b = open();
+    const frame = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 3; i++) a.ws.receive(frame);
+    expect(a.ws.paused).toBe(false);
+    a.ws.receive(frame); // 1 MiB in flight: the budget is full
+    expect(a.ws.paused).toBe(true);
+    b.ws.receive(frame); // b has little of its own in flight, but the budget is shared
+    expect(b.ws.paused).toBe(true);
+    for (let i = 0; i < 2; i++) a.repo.calls[i].resolve(`${i + 1}-0`);
+    await settle();
+    expect(a.ws.paused).toBe(true); // 768 KiB still in flight
+    a.repo.calls[2].resolve('3-0');
+    await settle();
+    expect(a.ws.paused).toBe(false);
+    expect(b.ws.paused).toBe(false);
   });
 });

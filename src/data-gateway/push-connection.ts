@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import type { Appender } from '../streams/ordered-appender.js';
+import { FrameGarbage, releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
+import { PushBudget } from './push-budget.js';
 import { closeWithError } from './socket-errors.js';
 
 export interface PushOptions {
@@ -18,8 +20,8 @@ export interface PushOptions {
 /**
  * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
  * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue. 4 MiB (16
- * frames of 256 KiB) keeps Redis busy on loopback; every push connection may hold this much, so
- * it is most of the server's peak memory under many large-frame pushers.
+ * frames of 256 KiB) keeps Redis busy on loopback; all connections together are held to the
+ * shared `PushBudget`.
  */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
@@ -43,6 +45,7 @@ export class PushConnection {
   private draining = false;
   private acks: Promise<unknown> = Promise.resolve();
   private readonly settled = () => this.release();
+  private readonly budgetLow = () => this.maybeResume();
   private readonly rejected = (err: unknown) => {
     this.release();
     this.fail(err);
@@ -55,6 +58,8 @@ export class PushConnection {
     private readonly options: PushOptions,
     private readonly logger: Logger,
     private readonly onPushed?: (entries: number, bytes: number) => void,
+    private readonly frameGarbage?: FrameGarbage,
+    private readonly budget?: PushBudget,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
   }
@@ -69,6 +74,7 @@ export class PushConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    this.frameGarbage?.received(data);
     if (this.failed || this.draining) return;
     try {
       if (!this.options.header) {
@@ -105,7 +111,7 @@ export class PushConnection {
         payloads[i] = data.subarray(start, plan[i].end);
         start = plan[i].end;
       }
-      this.store(sids, ids, payloads);
+      this.store(sids, ids, payloads, data);
     } catch (err) {
       this.fail(err);
     }
@@ -114,6 +120,7 @@ export class PushConnection {
   private storeOne(sid: string, id: string, payload: Buffer): void {
     const appended = this.appender.append(sid, payload, id);
     appended.then(this.settled, this.rejected);
+    if (payload.length >= RELEASED_FRAME_BYTES) appended.then(() => releaseFrame(payload), noop);
     this.accepted(
       appended,
       1,
@@ -122,7 +129,8 @@ export class PushConnection {
     );
   }
 
-  private store(sids: string[], ids: string[], payloads: Buffer[]): void {
+  /** Appends the entries cut from one binary `frame`, in order. */
+  private store(sids: string[], ids: string[], payloads: Buffer[], frame: Buffer): void {
     const appended: Promise<string>[] = new Array(payloads.length);
     let bytes = 0;
     for (let i = 0; i < payloads.length; i++) {
@@ -131,6 +139,9 @@ export class PushConnection {
       appended[i] = p;
       bytes += payloads[i].length;
     }
+    // Replies come back in order: the last entry stored means Redis has read the whole frame.
+    if (frame.length >= RELEASED_FRAME_BYTES)
+      appended[appended.length - 1].then(() => releaseFrame(frame), noop);
     this.accepted(
       appended[appended.length - 1],
       payloads.length,
@@ -150,8 +161,10 @@ export class PushConnection {
     if (last && bytes >= TRACKED_BATCH_BYTES) {
       // Replies come back in order, so the batch's last entry settling frees the whole batch.
       this.pendingBytes += bytes;
+      this.budget?.take(bytes);
       const done = () => {
         this.pendingBytes -= bytes;
+        this.budget?.give(bytes);
         this.maybeResume();
       };
       last.then(done, done);
@@ -167,10 +180,13 @@ export class PushConnection {
     }
     if (
       !this.paused &&
-      (this.pending >= this.options.maxPending || this.pendingBytes >= MAX_PENDING_BYTES)
+      (this.pending >= this.options.maxPending ||
+        this.pendingBytes >= MAX_PENDING_BYTES ||
+        (this.budget?.full ?? false))
     ) {
       this.paused = true;
       this.ws.pause();
+      if (this.budget?.full) this.budget.wait(this.budgetLow);
     }
   }
 
@@ -181,13 +197,18 @@ export class PushConnection {
 
   private maybeResume(): void {
     if (
-      this.paused &&
-      this.pending <= this.options.maxPending >> 1 &&
-      this.pendingBytes <= MAX_PENDING_BYTES >> 1
-    ) {
-      this.paused = false;
-      this.ws.resume();
+      !this.paused ||
+      this.pending > this.options.maxPending >> 1 ||
+      this.pendingBytes > MAX_PENDING_BYTES >> 1
+    )
+      return;
+    if (this.budget && !this.budget.low) {
+      // Other connections hold the shared budget: read again once they have given it back.
+      this.budget.wait(this.budgetLow);
+      return;
     }
+    this.paused = false;
+    this.ws.resume();
   }
 
   private fail(err: unknown): void {
@@ -209,6 +230,8 @@ export class PushConnection {
     this.acks.then(close, close);
   }
 }
+
+function noop(): void {}
 
 function asList(id: string): string[] {
   return [id];

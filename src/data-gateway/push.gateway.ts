@@ -9,6 +9,8 @@ import type { DataObserver } from '../common/data-observer.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
+import { FrameGarbage } from './frame-release.js';
+import { PushBudget } from './push-budget.js';
 import { PushParams, PushQuery } from './dto/data-query.dto.js';
 import { PushConnection } from './push-connection.js';
 import { reportLibraryCloses } from './socket-errors.js';
@@ -25,6 +27,8 @@ import { reportLibraryCloses } from './socket-errors.js';
 })
 export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
   private readonly logger = new Logger(PushGateway.name);
+  private readonly frameGarbage = new FrameGarbage();
+  private readonly budget = new PushBudget();
 
   constructor(
     private readonly router: UpgradeRouter,
@@ -50,6 +54,8 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
         { ...params, maxPending: this.config.PUSH_MAX_PENDING },
         this.logger,
         this.observer.pushed,
+        this.frameGarbage,
+        this.budget,
       );
       this.router.drainBeforeClose(ws, () => push.drain());
     });
