@@ -1,6 +1,6 @@
 import { RedisConnections } from '../src/redis/redis-connections.js';
 import { ReadHub } from '../src/streams/read-hub.js';
-import { spyOnInterrupts } from './support/hub.js';
+import { hubReadBlocked, spyOnInterrupts } from './support/hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually, TestSocket } from './support/ws.js';
@@ -66,6 +66,10 @@ describe('the shared read hub', () => {
   it('picks up a stream added while its XREAD is blocked, without waiting for the block to end', async () => {
     const first = await TestSocket.open(`${server.ws}/data/${uniqueKey('blocked-1')}/pull`);
     await expectEventually(() => hub.stats().listeners === 1);
+    const instance = server.app.get(RedisConnections).instance;
+    await expectEventually(async () =>
+      hubReadBlocked(String(await redis.sendCommand(['CLIENT', 'LIST'])), instance),
+    );
     // observe the real repository's CLIENT UNBLOCK calls
     const { unblocked, restore } = spyOnInterrupts(server.app);
     const sid = uniqueKey('blocked-2');

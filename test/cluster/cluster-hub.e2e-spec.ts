@@ -1,7 +1,7 @@
 import keySlot from 'cluster-key-slot';
 import { RedisConnections } from '../../src/redis/redis-connections.js';
 import { ReadHub } from '../../src/streams/read-hub.js';
-import { spyOnInterrupts } from '../support/hub.js';
+import { hubReadBlocked, spyOnInterrupts } from '../support/hub.js';
 import { startServer } from '../support/app.js';
 import {
   gatewayConnections,
@@ -37,7 +37,9 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
 
     const pullers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        TestSocket.open(`${server.ws}/data/${encodeURIComponent(sids[i % sids.length])}/pull`),
+        TestSocket.open(
+          `${server.ws}/data/${encodeURIComponent(sids[i % sids.length])}/pull?block=0`,
+        ),
       ),
     );
     try {
@@ -80,6 +82,12 @@ describe('the read hub and several gateways on a Redis Cluster', () => {
     const tag = `{${uniqueKey('unblock')}}`;
     const first = await TestSocket.open(`${server.ws}/data/${encodeURIComponent(`${tag}/a`)}/pull`);
     await expectEventually(() => hub.stats().listeners === 1);
+    const instance = server.app.get(RedisConnections).instance;
+    await expectEventually(() =>
+      gateway.cluster
+        .masters()
+        .some((node) => hubReadBlocked(node.command('CLIENT', 'LIST'), instance)),
+    );
     // observe the real repository's CLIENT UNBLOCK calls
     const { unblocked, restore } = spyOnInterrupts(server.app);
     const sid = `${tag}/b`;

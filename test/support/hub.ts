@@ -16,3 +16,19 @@ export function spyOnInterrupts(app: INestApplication): { unblocked: boolean[]; 
   };
   return { unblocked, restore: () => (repository.interrupt = interrupt) };
 }
+
+/**
+ * True when `clientList` (CLIENT LIST of one Redis node) shows a hub connection of server
+ * `instance` blocked in its XREAD: a stream attached now must interrupt that read.
+ */
+export function hubReadBlocked(clientList: string, instance: string): boolean {
+  return clientList
+    .split('\n')
+    .some(
+      (line) =>
+        /name=redis-streamer:hub-\S*:/.test(line) &&
+        line.includes(`:${instance} `) &&
+        / flags=b /.test(line) &&
+        / cmd=xread /.test(line),
+    );
+}
