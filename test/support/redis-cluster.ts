@@ -1,9 +1,6 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, pingPort } from './redis-server.js';
+import { freePort, RedisServer } from './redis-server.js';
 
 export interface RedisClusterOptions {
   /** Masters (default 3). */
@@ -18,81 +15,21 @@ export interface RedisClusterOptions {
 }
 
 /** One `redis-server --cluster-enabled yes` process of a throwaway cluster. */
-export class ClusterNode {
-  child: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly port: number,
-    private readonly dir: string,
-    private readonly persistent: boolean,
-  ) {}
-
-  get address(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get running(): boolean {
-    return this.child !== null;
-  }
-
-  async start(timeoutMs = 10_000): Promise<void> {
-    if (this.child) throw new Error(`cluster node ${this.port} is already running`);
-    const persistence = this.persistent
-      ? ['--appendonly', 'yes', '--appendfsync', 'always']
-      : ['--appendonly', 'no'];
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      ...persistence,
-      '--dir',
-      this.dir,
+export class ClusterNode extends RedisServer {
+  constructor(port: number, persistent: boolean) {
+    super(port, persistent, [
       '--cluster-enabled',
       'yes',
       '--cluster-config-file',
-      `nodes-${this.port}.conf`,
+      `nodes-${port}.conf`,
       // A killed master is replaced after 1 s without answers (tests wait for it).
       '--cluster-node-timeout',
       '1000',
-      '--daemonize',
-      'no',
-    ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    this.exited = new Promise((resolve) =>
-      child.once('exit', () => {
-        if (this.child === child) this.child = null;
-        resolve();
-      }),
-    );
-    const deadline = Date.now() + timeoutMs;
-    while (!(await pingPort(this.port))) {
-      if (this.child !== child) throw new Error(`cluster node ${this.port} exited: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`cluster node ${this.port} did not answer`);
-      await delay(20);
-    }
+    ]);
   }
 
-  /** SIGKILL of this node's pid only (a crash). */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    process.kill(child.pid, 'SIGKILL');
-    await this.exited;
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
   }
 
   /** One command on this node, answered as redis-cli prints it (`--no-raw` off: raw text). */
@@ -119,14 +56,11 @@ export class ClusterNode {
 
 /**
  * A throwaway Redis Cluster for tests: `masters` × (1 + `replicas`) `redis-server` processes on
- * free ports in a private directory, joined with `redis-cli --cluster create`. `stop()` kills
- * exactly these processes (by pid) and removes the directory.
+ * free ports (each in a private directory), joined with `redis-cli --cluster create`. `stop()`
+ * kills exactly these processes (by pid) and removes their directories.
  */
 export class RedisCluster {
-  private constructor(
-    readonly nodes: ClusterNode[],
-    private readonly dir: string,
-  ) {}
+  private constructor(readonly nodes: ClusterNode[]) {}
 
   /** Seed list for `REDIS_URL` with `REDIS_CLUSTER=true`: every node, comma-separated. */
   get url(): string {
@@ -136,7 +70,6 @@ export class RedisCluster {
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
     const replicas = options.replicas ?? 0;
-    const dir = mkdtempSync(join(tmpdir(), 'redis-streamer-cluster-'));
     const ports: number[] = [];
     while (ports.length < masters * (1 + replicas)) {
       const port = await freePort();
@@ -145,8 +78,8 @@ export class RedisCluster {
         ports.push(port);
       }
     }
-    const nodes = ports.map((port) => new ClusterNode(port, dir, options.persistent ?? false));
-    const cluster = new RedisCluster(nodes, dir);
+    const nodes = ports.map((port) => new ClusterNode(port, options.persistent ?? false));
+    const cluster = new RedisCluster(nodes);
     try {
       await Promise.all(nodes.map((n) => n.start()));
       const create = spawnSync(
@@ -269,10 +202,9 @@ export class RedisCluster {
     await this.waitHealthy();
   }
 
-  /** Kills every node (by pid) and removes the cluster's directory. */
+  /** Kills every node (by pid) and removes their directories. */
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.kill()));
-    rmSync(this.dir, { recursive: true, force: true });
+    await Promise.all(this.nodes.map((n) => n.dispose()));
   }
 
   private anyRunning(): ClusterNode {

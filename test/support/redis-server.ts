@@ -58,9 +58,11 @@ export class RedisServer {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(
+  protected constructor(
     port: number,
     private readonly persistent: boolean,
+    /** More `redis-server` arguments (e.g. cluster mode). */
+    private readonly extraArgs: readonly string[] = [],
   ) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
@@ -103,6 +105,7 @@ export class RedisServer {
       ...persistence,
       '--dir',
       this.dir,
+      ...this.extraArgs,
       '--daemonize',
       'no',
     ];
