@@ -178,11 +178,8 @@ async function main(): Promise<number> {
   const redis = await connectRedis(opts.redisUrl, 'bench-control');
   let server: ServerHandle | null = null;
   const serverLog = join(tmpdir(), `redis-streamer-bench-${run}.log`);
-  const rows: Row[] = [];
-  const details: Record<string, unknown> = {};
-  const errors: Record<string, string> = {};
-  /** 1-minute load average when each workload started: other work on the machine skews results. */
-  const loads: Record<string, number> = {};
+  const results: Results = { rows: [], details: {}, errors: {}, loads: {} };
+  const { rows, details, errors, loads } = results;
   const loadAtStart = loadavg()[0];
   let sampler = new ProcSampler(null);
   let masking = 'not checked';
@@ -238,53 +235,15 @@ async function main(): Promise<number> {
     };
     const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
     const gc = (globalThis as { gc?: () => void }).gc;
-    const steps: [string, string, () => Promise<WorkloadResult>][] = [
-      ['a', 'a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
-      ['a', 'a8', () => pushThroughput(ctx, '100B-8', 100, 8, n('push100'), 60_000, 0.5)],
-      [
-        'a',
-        'a256k',
-        () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8),
-      ],
-      [
-        'a',
-        'a256k8',
-        () => pushThroughput(ctx, '256KiB-8', 256 * 1024, 8, n('push256k'), 60_000, 0.8),
-      ],
-      ['b', 'b', () => latency(ctx, n('latency'))],
-      ['c', 'c200', () => fanout(ctx, n('fanout200'), 200)],
-      ['c', 'c500', () => fanout(ctx, n('fanout500'), 500)],
-      ['d', 'd', () => stalled(ctx, n('stalled'))],
-    ];
+    const steps = workloads(ctx, n);
     for (const [letter, name, step] of steps) {
       if (!opts.only.has(letter) && !opts.only.has(name)) continue;
       gc?.();
-      process.stderr.write(`running ${name} ... (load average ${loadavg()[0].toFixed(2)})\n`);
-      loads[name] = loadavg()[0];
-      try {
-        const result = await step();
-        rows.push(...result.rows.map((r) => ({ ...r, load: loads[name] })));
-        details[name] = result.detail;
-      } catch (err) {
-        errors[name] = (err as Error).stack ?? String(err);
-        rows.push({
-          workload: name,
-          metric: 'error',
-          gateway: null,
-          direct: null,
-          ratio: null,
-          target: '',
-          pass: false,
-          note: (err as Error).message,
-        });
-      }
+      await runWorkload(results, name, step);
     }
     if (opts.cluster) {
       process.stderr.write('starting a 3-master Redis Cluster for the cluster rows ...\n');
-      const clusterRows = await onCluster(opts, key, n);
-      rows.push(...clusterRows.rows);
-      Object.assign(details, clusterRows.details);
-      Object.assign(errors, clusterRows.errors);
+      await onCluster(opts, key, n, results);
     }
     if (server.pid !== null) {
       rows.push({
@@ -371,10 +330,8 @@ async function onCluster(
   opts: ReturnType<typeof parse>,
   key: (label: string) => string,
   n: (k: keyof typeof COUNTS) => number,
-): Promise<{ rows: Row[]; details: Record<string, unknown>; errors: Record<string, string> }> {
-  const rows: Row[] = [];
-  const details: Record<string, unknown> = {};
-  const errors: Record<string, string> = {};
+  results: Results,
+): Promise<void> {
   const cluster = await RedisCluster.start();
   const redis = await connectRedis(cluster.url, 'bench-control');
   let server: ServerHandle | null = null;
@@ -401,47 +358,88 @@ async function onCluster(
       key,
       redisConnections: async () => (pid !== null ? serverRedisConnections(pid, ports) : null),
     };
-    const steps: [string, () => Promise<WorkloadResult>][] = [
-      ['a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
-      ['a256k', () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8)],
-      ['c200', () => fanout(ctx, n('fanout200'), 200)],
-      ['c500', () => fanout(ctx, n('fanout500'), 500)],
-    ];
-    for (const [name, step] of steps) {
-      if (!opts.only.has(name[0]) && !opts.only.has(name)) continue;
-      process.stderr.write(
-        `running cluster:${name} ... (load average ${loadavg()[0].toFixed(2)})\n`,
-      );
-      try {
-        const result = await step();
-        rows.push(
-          ...result.rows.map((r) => ({
-            ...r,
-            workload: `cluster:${r.workload}`,
-            load: loadavg()[0],
-          })),
-        );
-        details[`cluster:${name}`] = result.detail;
-      } catch (err) {
-        errors[`cluster:${name}`] = (err as Error).stack ?? String(err);
-        rows.push({
-          workload: `cluster:${name}`,
-          metric: 'error',
-          gateway: null,
-          direct: null,
-          ratio: null,
-          target: '',
-          pass: false,
-          note: (err as Error).message,
-        });
-      }
+    for (const [letter, name, step] of workloads(ctx, n)) {
+      if (!CLUSTER_WORKLOADS.has(name) || (!opts.only.has(letter) && !opts.only.has(name)))
+        continue;
+      await runWorkload(results, name, step, 'cluster:');
     }
   } finally {
     await server?.stop();
     dropRedis(redis);
     await cluster.stop();
   }
-  return { rows, details, errors };
+}
+
+/** What a run collected: table rows, details and errors by workload, load at each start. */
+interface Results {
+  rows: Row[];
+  details: Record<string, unknown>;
+  errors: Record<string, string>;
+  /** 1-minute load average when each workload started: other work on the machine skews results. */
+  loads: Record<string, number>;
+}
+
+/** The workloads, as [group letter, name, run]; `--only` takes either. */
+function workloads(
+  ctx: BenchContext,
+  n: (k: keyof typeof COUNTS) => number,
+): [string, string, () => Promise<WorkloadResult>][] {
+  return [
+    ['a', 'a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
+    ['a', 'a8', () => pushThroughput(ctx, '100B-8', 100, 8, n('push100'), 60_000, 0.5)],
+    [
+      'a',
+      'a256k',
+      () => pushThroughput(ctx, '256KiB-1', 256 * 1024, 1, n('push256k'), 60_000, 0.8),
+    ],
+    [
+      'a',
+      'a256k8',
+      () => pushThroughput(ctx, '256KiB-8', 256 * 1024, 8, n('push256k'), 60_000, 0.8),
+    ],
+    ['b', 'b', () => latency(ctx, n('latency'))],
+    ['c', 'c200', () => fanout(ctx, n('fanout200'), 200)],
+    ['c', 'c500', () => fanout(ctx, n('fanout500'), 500)],
+    ['d', 'd', () => stalled(ctx, n('stalled'))],
+  ];
+}
+
+/** The workloads `--cluster` runs again on a cluster: push and fan-out. */
+const CLUSTER_WORKLOADS = new Set(['a1', 'a256k', 'c200', 'c500']);
+
+/**
+ * Runs one workload into `results`, its rows' workload names prefixed with `prefix`; a workload
+ * that throws becomes an error row.
+ */
+async function runWorkload(
+  results: Results,
+  name: string,
+  step: () => Promise<WorkloadResult>,
+  prefix = '',
+): Promise<void> {
+  const label = `${prefix}${name}`;
+  const load = loadavg()[0];
+  process.stderr.write(`running ${label} ... (load average ${load.toFixed(2)})\n`);
+  results.loads[label] = load;
+  try {
+    const result = await step();
+    results.rows.push(
+      ...result.rows.map((r) => ({ ...r, workload: `${prefix}${r.workload}`, load })),
+    );
+    results.details[label] = result.detail;
+  } catch (err) {
+    results.errors[label] = (err as Error).stack ?? String(err);
+    results.rows.push({
+      workload: label,
+      metric: 'error',
+      gateway: null,
+      direct: null,
+      ratio: null,
+      target: '',
+      pass: false,
+      note: (err as Error).message,
+    });
+  }
 }
 
 main().then(
