@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RedisConnections } from '../redis/redis-connections.js';
 import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
 
@@ -12,14 +11,13 @@ const PING_TIMEOUT_MS = 1000;
 export class RedisHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly connections: RedisConnections,
     @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
   ) {}
 
   check(key = 'redis') {
     return this.indicators
       .check(key)
-      .attempt(() => this.connections.ping(this.redis))
+      .attempt(() => this.redis.ping())
       .withTimeout(PING_TIMEOUT_MS);
   }
 }

@@ -291,11 +291,6 @@ export class RedisConnections implements OnApplicationShutdown {
     }
   }
 
-  /** Resolves when `channel` answers PING on every master; rejects at once while one is offline. */
-  async ping(channel: RedisCommands): Promise<void> {
-    await channel.ping();
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.topologyTimer) clearInterval(this.topologyTimer);

@@ -103,9 +103,11 @@ export class StreamRepository {
    * cluster, an entry for another slot than the previous one waits until that one is stored.
    */
   appender(): Appender {
-    const append = (sid: string, payload: Buffer, id?: string) => this.append(sid, payload, id);
-    if (this.writer.onePipeline) return { append };
-    return orderedAppender(append, (sid) => this.writer.pipelineOf(sid));
+    if (this.writer.onePipeline) return this;
+    return orderedAppender(
+      (sid, payload, id) => this.append(sid, payload, id),
+      (sid) => this.writer.pipelineOf(sid),
+    );
   }
 
   /**
