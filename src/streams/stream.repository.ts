@@ -64,10 +64,12 @@ export class StreamRepository {
   ) {
     this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
     this.waitReplicas = config.REDIS_WAIT_REPLICAS;
+    // WAIT gives up at half the command timeout: a WAIT still blocked when the command watchdog
+    // looks (REDIS_COMMAND_TIMEOUT_MS without a reply) would have its connection replaced.
     this.waitArgs = [
       'WAIT',
       String(config.REDIS_WAIT_REPLICAS),
-      String(config.REDIS_COMMAND_TIMEOUT_MS),
+      String(Math.max(1, Math.floor(config.REDIS_COMMAND_TIMEOUT_MS / 2))),
     ];
   }
 
