@@ -207,7 +207,6 @@ describe('RS256 from AUTH_JWT_PUBLIC_KEY', () => {
     rsa = await generateKeyPair('RS256', { extractable: true });
     pem = await exportSPKI(rsa.publicKey);
     server = await startServer({ AUTH_JWT_PUBLIC_KEY: pem });
-    await server.ready();
   });
 
   afterAll(async () => {

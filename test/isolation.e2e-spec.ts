@@ -295,7 +295,6 @@ describe('keepalive', () => {
   beforeAll(async () => {
     // Short enough for a quick test, long enough that a live client in this busy process answers.
     server = await startServer({ WS_PING_INTERVAL_MS: 1000 });
-    await server.ready();
   });
 
   afterAll(async () => {

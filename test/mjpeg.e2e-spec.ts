@@ -173,7 +173,6 @@ describe('GET /data/{sid}/mjpeg', () => {
 describe('GET /data/{sid}/mjpeg at shutdown', () => {
   it('ends open views cleanly, after a complete frame', async () => {
     const own = await startServer();
-    await own.ready();
     const key = sid('shutdown');
     const jpeg = jpegLike();
     await push(key, jpeg);

@@ -8,7 +8,6 @@ describe('REDIS_WAIT_REPLICAS on a Redis without replicas', () => {
 
   beforeAll(async () => {
     server = await startServer({ REDIS_WAIT_REPLICAS: 1, REDIS_COMMAND_TIMEOUT_MS: 300 });
-    await server.ready();
     redis = await connectRedis();
   });
 

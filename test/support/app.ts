@@ -22,12 +22,15 @@ export interface TestServer {
   /**
    * Resolves once `/readyz` answers 200: the Redis connections connect in the background, so a
    * request made right after start may find them not ready yet (and get UNAVAILABLE).
+   * `startServer` waits for it unless the test gave its own `REDIS_URL`.
    */
   ready(timeoutMs?: number): Promise<void>;
 }
 
 /**
  * Boots the real AppModule on a free port against the Redis at REDIS_URL (default localhost).
+ * Against the tests' own Redis (no `REDIS_URL` override) it resolves once the server is ready:
+ * its connections (on a cluster, its discovery of the topology) come up in the background.
  * Logs at `warn` unless `overrides.LOG_LEVEL` says otherwise: the request log's info lines for
  * the 4xx answers tests provoke on purpose are noise, warnings and errors are not.
  */
@@ -48,7 +51,7 @@ export async function startServer(overrides: Partial<AppConfig> = {}): Promise<T
   const { port } = app.getHttpServer().address() as AddressInfo;
   // This application's request logger (nestjs-pino points `root` at the newest one).
   const log = PinoLogger.root;
-  return {
+  const server: TestServer = {
     app,
     http: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
@@ -73,4 +76,6 @@ export async function startServer(overrides: Partial<AppConfig> = {}): Promise<T
       }
     },
   };
+  if (overrides.REDIS_URL === undefined) await server.ready();
+  return server;
 }
