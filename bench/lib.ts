@@ -239,6 +239,37 @@ export interface ResourceWindow {
   rssPeakMB: number | null;
   rssEndMB: number | null;
   clientCpuPercent: number;
+  /** Redis's CPU over the window (every node of a cluster), null when not on this machine. */
+  redisCpuPercent: number | null;
+}
+
+/**
+ * CPU-seconds used so far by these processes together (`utime + stime` from /proc), or null when
+ * one cannot be read (a Redis on another host).
+ */
+export function cpuSecondsOf(pids: readonly number[]): number | null {
+  let ticks = 0;
+  for (const pid of pids) {
+    const t = readCpuTicks(pid);
+    if (t === null) return null;
+    ticks += t;
+  }
+  return pids.length > 0 ? ticks / TICKS_PER_SECOND : null;
+}
+
+/**
+ * The pid of the Redis behind `redis` when it runs on this machine (`INFO server` names it and
+ * /proc shows a redis-server under that pid), else null.
+ */
+export async function localRedisPid(redis: Redis): Promise<number | null> {
+  const info = String(await redis.sendCommand(['INFO', 'server']));
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  if (!Number.isInteger(pid)) return null;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').startsWith('redis') ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Samples the server's RSS every 100 ms for the whole run; windows give per-workload figures. */
@@ -249,7 +280,11 @@ export class ProcSampler {
   readonly samples: { t: number; rssMB: number }[] = [];
   private readonly t0 = Date.now();
 
-  constructor(private readonly pid: number | null) {}
+  constructor(
+    private readonly pid: number | null,
+    /** CPU-seconds Redis has used so far (null: unknown). */
+    private readonly redisCpuSeconds: () => number | null = () => null,
+  ) {}
 
   start(): void {
     if (this.pid === null) return;
@@ -276,6 +311,7 @@ export class ProcSampler {
     const start = performance.now();
     const cpu0 = this.pid === null ? null : readCpuTicks(this.pid);
     const client0 = process.cpuUsage();
+    const redis0 = this.redisCpuSeconds();
     const rssStart = this.sample();
     this.windowPeak = rssStart ?? 0;
     return () => {
@@ -284,6 +320,7 @@ export class ProcSampler {
       const cpu1 = this.pid === null ? null : readCpuTicks(this.pid);
       const cpuSeconds = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / TICKS_PER_SECOND : null;
       const client = process.cpuUsage(client0);
+      const redis1 = this.redisCpuSeconds();
       return {
         cpuSeconds,
         cpuPercent: cpuSeconds === null ? null : (100 * cpuSeconds) / seconds,
@@ -291,6 +328,8 @@ export class ProcSampler {
         rssPeakMB: this.pid === null ? null : this.windowPeak,
         rssEndMB: rssEnd,
         clientCpuPercent: (100 * (client.user + client.system)) / 1e6 / seconds,
+        redisCpuPercent:
+          redis0 !== null && redis1 !== null ? (100 * (redis1 - redis0)) / seconds : null,
       };
     };
   }

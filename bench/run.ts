@@ -27,7 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   connectRedis,
+  cpuSecondsOf,
   dropRedis,
+  localRedisPid,
   ProcSampler,
   readRssKinds,
   redisClientsNamed,
@@ -198,7 +200,10 @@ async function main(): Promise<number> {
       });
     }
     await waitServerReady(server.url, key('ready'), 90_000); // start-up is slow on a loaded box
-    sampler = new ProcSampler(server.pid);
+    const redisPid = await localRedisPid(redis);
+    sampler = new ProcSampler(server.pid, () =>
+      redisPid === null ? null : cpuSecondsOf([redisPid]),
+    );
     // Idle after start: ready, one entry pushed, a moment to settle, nothing else yet.
     await sleep(opts.quick ? 500 : 3000);
     const idleMB = sampler.sample();
@@ -232,6 +237,7 @@ async function main(): Promise<number> {
         pid !== null
           ? serverRedisConnections(pid, redisPort)
           : redisClientsNamed(redis, 'redis-streamer:'),
+      redisCpuSeconds: () => (redisPid === null ? null : cpuSecondsOf([redisPid])),
     };
     const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -284,10 +290,23 @@ async function main(): Promise<number> {
     );
   }
   console.log(text);
-  const clientCpu = rows
+  // Where the machine's cores went in each gateway phase: the load generator (this process),
+  // the server and Redis share them, so a phase near 100 % x cores is bound by the box.
+  const phaseCpu = rows
     .filter((r) => r.server)
-    .map((r) => `${r.workload}: ${fmt(r.server?.clientCpuPercent ?? null)}%`);
-  console.log(`load generator CPU (gateway phases): ${[...new Set(clientCpu)].join(', ')}`);
+    .map((r) => {
+      const w = r.server!;
+      const parts = [w.clientCpuPercent, w.cpuPercent, w.redisCpuPercent];
+      const sum = parts.every((v) => v !== null) ? parts.reduce((a, b) => a! + b!, 0) : null;
+      return (
+        `${r.workload}: ${fmt(w.clientCpuPercent)} + ${fmt(w.cpuPercent)} + ` +
+        `${fmt(w.redisCpuPercent)} = ${fmt(sum)}%`
+      );
+    });
+  console.log(
+    `CPU of the gateway phases, load generator + server + Redis (% of one core, ${cpus().length} cores): ` +
+      [...new Set(phaseCpu)].join(', '),
+  );
   if (Object.keys(errors).length) console.log('errors:', errors);
 
   const jsonPath = opts.json ?? join(root, 'bench', 'results', `${stamp}.json`);
@@ -354,9 +373,12 @@ async function onCluster(
       redis,
       maxlen: opts.maxlen,
       quick: opts.quick,
-      sampler: new ProcSampler(pid),
+      sampler: new ProcSampler(pid, () =>
+        cpuSecondsOf(cluster.nodes.flatMap((node) => node.pid ?? [])),
+      ),
       key,
       redisConnections: async () => (pid !== null ? serverRedisConnections(pid, ports) : null),
+      redisCpuSeconds: () => cpuSecondsOf(cluster.nodes.flatMap((node) => node.pid ?? [])),
     };
     for (const [letter, name, step] of workloads(ctx, n)) {
       if (!CLUSTER_WORKLOADS.has(name) || (!opts.only.has(letter) && !opts.only.has(name)))

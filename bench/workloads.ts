@@ -3,6 +3,7 @@
  * workload straight against Redis with node-redis, in the same run, and returns table rows plus
  * a detailed record for the JSON output.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import {
@@ -40,6 +41,8 @@ export interface BenchContext {
   key(label: string): string;
   /** The server's connections to Redis now (null when unknown). */
   redisConnections(): Promise<number | null>;
+  /** CPU-seconds Redis (every node of a cluster) has used so far; null when not on this machine. */
+  redisCpuSeconds(): number | null;
 }
 
 /** One line of the result table. `ratio` is always gateway / direct. */
@@ -80,6 +83,17 @@ function atMost(v: number | null, max: number): boolean | null {
 /** Server CPU-seconds per GB (1e9 bytes) moved: a figure that does not depend on the box's load. */
 function cpuPerGB(server: ResourceWindow | undefined, bytes: number): number | null {
   return server?.cpuSeconds != null && bytes > 0 ? server.cpuSeconds / (bytes / 1e9) : null;
+}
+
+/** CPU-seconds per GB of every process on the path: load generator, server (if any) and Redis. */
+function machineCpuPerGB(
+  side: ThroughputSide,
+  size: number,
+  serverCpuSeconds: number | null,
+): number | null {
+  if (side.redisCpuSeconds === null || serverCpuSeconds === null || side.landed === 0) return null;
+  const cpu = side.clientCpuSeconds + serverCpuSeconds + side.redisCpuSeconds;
+  return cpu / ((side.landed * size) / 1e9);
 }
 
 function split(n: number, parts: number): number[] {
@@ -146,6 +160,9 @@ async function xaddBulk(
 }
 
 interface ThroughputSide {
+  /** CPU-seconds of the load generator (this process) and of Redis over the side. */
+  clientCpuSeconds: number;
+  redisCpuSeconds: number | null;
   sent: number;
   landed: number;
   seconds: number;
@@ -174,13 +191,19 @@ export async function pushThroughput(
     window?: () => ResourceWindow,
   ): Promise<ThroughputSide> => {
     const deadline = Date.now() + budgetMs;
+    const client0 = process.cpuUsage();
+    const redis0 = ctx.redisCpuSeconds();
     const t0 = performance.now();
     const sent = await run(deadline);
     const landed = await waitLanded(ctx.redis, key, sent, deadline);
     const t1 = landed.at ?? performance.now();
+    const client = process.cpuUsage(client0);
+    const redis1 = ctx.redisCpuSeconds();
     const seconds = (t1 - t0) / 1000;
     const perSecond = landed.added / seconds;
     return {
+      clientCpuSeconds: (client.user + client.system) / 1e6,
+      redisCpuSeconds: redis0 !== null && redis1 !== null ? redis1 - redis0 : null,
       sent,
       landed: landed.added,
       seconds,
@@ -252,16 +275,35 @@ export async function pushThroughput(
     },
   ];
   if (size >= 64 * 1024) {
-    rows.push({
-      workload: `a ${name}`,
-      metric: 'server CPU-s per GB pushed',
-      gateway: cpuPerGB(gw.server, gw.landed * size),
-      direct: null,
-      ratio: null,
-      target: '',
-      pass: null,
-      server: gw.server,
-    });
+    const gwMachine = machineCpuPerGB(gw, size, gw.server?.cpuSeconds ?? null);
+    const directMachine = machineCpuPerGB(direct, size, 0);
+    const cores = availableParallelism();
+    const ceiling = (cpuPerGB: number | null) =>
+      cpuPerGB === null ? 'n/a' : ((1000 * cores) / cpuPerGB).toFixed(0);
+    rows.push(
+      {
+        workload: `a ${name}`,
+        metric: 'server CPU-s per GB pushed',
+        gateway: cpuPerGB(gw.server, gw.landed * size),
+        direct: null,
+        ratio: null,
+        target: '',
+        pass: null,
+        server: gw.server,
+      },
+      {
+        workload: `a ${name}`,
+        metric: 'machine CPU-s per GB pushed',
+        gateway: gwMachine,
+        direct: directMachine,
+        ratio: ratio(gwMachine, directMachine),
+        target: '',
+        pass: null,
+        note:
+          'load generator + server + Redis (direct: load generator + Redis); ' +
+          `all ${cores} cores busy would carry MB/s gw ${ceiling(gwMachine)} direct ${ceiling(directMachine)}`,
+      },
+    );
   }
   return { rows, detail: { size, conns, count, gateway: gw, direct } };
 }
