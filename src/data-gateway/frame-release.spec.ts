@@ -1,10 +1,4 @@
-import { jest } from '@jest/globals';
-import {
-  COLLECT_EVERY_BYTES,
-  FrameGarbage,
-  releaseFrame,
-  RELEASED_FRAME_BYTES,
-} from './frame-release.js';
+import { releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 
 describe('releaseFrame', () => {
   it('frees a large frame that owns its whole buffer', () => {
@@ -27,31 +21,5 @@ describe('releaseFrame', () => {
     const frame = Buffer.alloc(RELEASED_FRAME_BYTES - 1, 1);
     releaseFrame(frame);
     expect(frame.length).toBe(RELEASED_FRAME_BYTES - 1);
-  });
-});
-
-describe('FrameGarbage', () => {
-  it('runs one young-generation collection per COLLECT_EVERY_BYTES of large frames', () => {
-    const collect = jest.fn();
-    const garbage = new FrameGarbage(collect);
-    const frame = Buffer.alloc(256 * 1024);
-    const perCollection = COLLECT_EVERY_BYTES / frame.length;
-    for (let i = 0; i < perCollection - 1; i++) garbage.received(frame);
-    expect(collect).not.toHaveBeenCalled();
-    garbage.received(frame);
-    expect(collect).toHaveBeenCalledWith({ type: 'minor', execution: 'sync' });
-    for (let i = 0; i < perCollection; i++) garbage.received(frame);
-    expect(collect).toHaveBeenCalledTimes(2);
-  });
-
-  it('does not count small frames, and does nothing without --expose-gc', () => {
-    const collect = jest.fn();
-    const garbage = new FrameGarbage(collect);
-    const small = Buffer.alloc(RELEASED_FRAME_BYTES - 1);
-    for (let i = 0; i < (2 * COLLECT_EVERY_BYTES) / small.length; i++) garbage.received(small);
-    expect(collect).not.toHaveBeenCalled();
-    expect(() =>
-      new FrameGarbage(undefined).received(Buffer.alloc(COLLECT_EVERY_BYTES)),
-    ).not.toThrow();
   });
 });

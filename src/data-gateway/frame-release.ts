@@ -31,34 +31,3 @@ interface Es2024ArrayBuffer {
   readonly detached: boolean;
   transfer(length: number): ArrayBuffer;
 }
-
-/** Bytes of large frames received between two young-generation collections. */
-export const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
-
-type ExposedGc = (options: { type: 'minor'; execution: 'sync' }) => void;
-
-/**
- * Bounds the socket chunks that large frames leave behind. `ws` copies a frame spanning several
- * 64 KiB socket chunks into one buffer, and the chunks become garbage that only a young-generation
- * collection frees; a large-frame pusher allocates almost nothing else on V8's heap, so V8 waits
- * until tens of MB of chunks have piled up. One collection (about a millisecond) per
- * `COLLECT_EVERY_BYTES` of large frames received keeps that pile at a few MB. Shared by all push
- * connections; a no-op unless node runs with `--expose-gc` (as `npm start`, `start:prod` and the
- * container do).
- */
-export class FrameGarbage {
-  private bytes = 0;
-
-  constructor(
-    private readonly collect: ExposedGc | undefined = (globalThis as { gc?: ExposedGc }).gc,
-  ) {}
-
-  /** Counts one received frame. */
-  received(frame: Buffer): void {
-    if (this.collect === undefined || frame.length < RELEASED_FRAME_BYTES) return;
-    this.bytes += frame.length;
-    if (this.bytes < COLLECT_EVERY_BYTES) return;
-    this.bytes = 0;
-    this.collect({ type: 'minor', execution: 'sync' });
-  }
-}

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import { COLLECT_EVERY_BYTES, FrameGarbage } from './frame-release.js';
+import { COLLECT_EVERY_BYTES, YoungGarbage } from '../common/young-garbage.js';
+import { RELEASED_FRAME_BYTES } from './frame-release.js';
 import { PushBudget } from './push-budget.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
@@ -163,7 +164,7 @@ describe('PushConnection', () => {
     expect(repo.calls[1].payload.length).toBe(0);
   });
 
-  it('counts received frames for the shared young-generation collections', () => {
+  it('counts large received frames for the shared young-generation collections', () => {
     const ws = new FakeSocket();
     const collect = jest.fn();
     new PushConnection(
@@ -172,8 +173,11 @@ describe('PushConnection', () => {
       { sids: ['s'], header: false, ack: false, maxPending: 4096 },
       new Logger('test'),
       undefined,
-      new FrameGarbage(collect),
+      new YoungGarbage(collect),
     );
+    const small = Buffer.alloc(RELEASED_FRAME_BYTES - 1);
+    for (let i = 0; i < (2 * COLLECT_EVERY_BYTES) / small.length; i++) ws.receive(small);
+    expect(collect).not.toHaveBeenCalled();
     const frame = Buffer.alloc(256 * 1024);
     for (let i = 0; i < COLLECT_EVERY_BYTES / frame.length; i++) ws.receive(frame);
     expect(collect).toHaveBeenCalledTimes(1);

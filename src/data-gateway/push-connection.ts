@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import type { Appender } from '../streams/ordered-appender.js';
-import { FrameGarbage, releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
+import type { YoungGarbage } from '../common/young-garbage.js';
+import { releaseFrame, RELEASED_FRAME_BYTES } from './frame-release.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from './protocol.js';
 import { PushBudget } from './push-budget.js';
 import { closeWithError } from './socket-errors.js';
@@ -58,7 +59,8 @@ export class PushConnection {
     private readonly options: PushOptions,
     private readonly logger: Logger,
     private readonly onPushed?: (entries: number, bytes: number) => void,
-    private readonly frameGarbage?: FrameGarbage,
+    /** Counts large frames received (shared by all push connections). */
+    private readonly frameGarbage?: YoungGarbage,
     private readonly budget?: PushBudget,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
@@ -74,7 +76,7 @@ export class PushConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    this.frameGarbage?.received(data);
+    if (data.length >= RELEASED_FRAME_BYTES) this.frameGarbage?.add(data.length);
     if (this.failed || this.draining) return;
     try {
       if (!this.options.header) {

@@ -6,10 +6,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
+import { YoungGarbage } from '../common/young-garbage.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
-import { FrameGarbage } from './frame-release.js';
 import { PushBudget } from './push-budget.js';
 import { PushParams, PushQuery } from './dto/data-query.dto.js';
 import { PushConnection } from './push-connection.js';
@@ -27,7 +27,7 @@ import { reportLibraryCloses } from './socket-errors.js';
 })
 export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
   private readonly logger = new Logger(PushGateway.name);
-  private readonly frameGarbage = new FrameGarbage();
+  private readonly frameGarbage = new YoungGarbage();
   private readonly budget = new PushBudget();
 
   constructor(

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, StreamerError } from '../common/errors.js';
+import type { YoungGarbage } from '../common/young-garbage.js';
 import type { NodeAddress, RedisConnection } from '../redis/redis-commands.js';
 import { compareIds } from './entry-id.js';
 import type { HubListener } from './read-hub.js';
@@ -18,6 +19,8 @@ export interface HubStream {
 export interface HubReaderHost {
   readonly repository: StreamRepository;
   readonly logger: Logger;
+  /** Counts the bytes of entries read (their reply chunks are garbage once delivered). */
+  readonly garbage: YoungGarbage;
   /**
    * A new blocking connection for `reader`: on a cluster, to `node` when given (where a MOVED
    * pointed), else to the master serving the reader's slot.
@@ -275,14 +278,22 @@ export class HubReader {
     });
   }
 
-  /** Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read. */
-  private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): void {
+  /**
+   * Bounds the next XREAD in bytes (about `batchBytes` per stream) from the entries just read;
+   * returns their payload bytes.
+   */
+  private sizeNextRead(results: readonly { entries: readonly Entry[] }[]): number {
     let largest = 0;
+    let bytes = 0;
     for (const { entries } of results) {
-      for (const e of entries) if (e.data.length > largest) largest = e.data.length;
+      for (const e of entries) {
+        bytes += e.data.length;
+        if (e.data.length > largest) largest = e.data.length;
+      }
     }
     const fit = largest > 0 ? Math.floor(this.batchBytes / largest) : READ_COUNT;
     this.readCount = Math.max(1, Math.min(READ_COUNT, fit));
+    return bytes;
   }
 
   private async readOnce(): Promise<void> {
@@ -322,7 +333,7 @@ export class HubReader {
     }
     this.moves = 0;
     if (results.length === 0) return;
-    this.sizeNextRead(results);
+    this.host.garbage.add(this.sizeNextRead(results));
     const bySid = new Map(streams.map((s) => [s.sid, s]));
     for (const { sid, entries } of results) {
       const stream = bySid.get(sid);

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { YoungGarbage } from '../common/young-garbage.js';
 import { AppConfig } from '../config/app-config.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
@@ -86,6 +88,19 @@ describe('ReadHub', () => {
     await until(() => b.entries.length > 0);
     expect([a1.entries, a2.entries, b.entries]).toEqual([['a2'], ['a2'], ['b3']]);
     expect(hub.stats()).toMatchObject({ streams: 2, listeners: 3, activeReaders: 1 });
+  });
+
+  it('counts the payload bytes it reads for the young-generation collections', async () => {
+    const add = jest.spyOn(YoungGarbage.prototype, 'add');
+    try {
+      const listener = new Recorder();
+      repo.script.push([{ sid: 'a', entries: [entry('1-0', 'abc'), entry('2-0', 'defgh')] }]);
+      hub.attach('a', '0-0', listener);
+      await until(() => listener.entries.length === 2);
+      expect(add).toHaveBeenCalledWith(8);
+    } finally {
+      add.mockRestore();
+    }
   });
 
   it('issues the next XREAD before delivering a reply, keeping order and the prevId chain', async () => {

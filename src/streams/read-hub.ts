@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
+import { YoungGarbage } from '../common/young-garbage.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { HubReader, HubReaderHost, HubStream } from './hub-reader.js';
 import { StreamRepository } from './stream.repository.js';
@@ -41,6 +42,8 @@ export class ReadHub implements OnApplicationShutdown {
   private readonly clustered: boolean;
   private readonly newReader: (index: number, slot: number | null) => HubReader;
   private stopped = false;
+  /** Young-generation collections for the entries every reader reads (see `YoungGarbage`). */
+  private readonly garbage = new YoungGarbage();
 
   constructor(
     private readonly repository: StreamRepository,
@@ -50,6 +53,7 @@ export class ReadHub implements OnApplicationShutdown {
     const host: HubReaderHost = {
       repository,
       logger: this.logger,
+      garbage: this.garbage,
       open: (reader, node) => {
         if (reader.slot === null) {
           const connection = this.connections.create(`hub-reader-${reader.index}`, {
