@@ -60,6 +60,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           count: p.count,
           latest: p.latest,
           onDropped: this.observer.dropped,
+          readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
         },
         sink,
       );
@@ -67,4 +68,14 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
       void session.start();
     });
   }
+}
+
+/**
+ * What a WebSocket puller that fell behind reads from Redis ahead of its socket: four socket
+ * backlogs' worth, 1 MiB at least. Enough to keep its socket fed between two reads, and 20 slow
+ * pullers of 64 KiB frames hold about 20 MiB of catch-up copies instead of up to 20 x
+ * PULL_BATCH_BYTES.
+ */
+export function readAheadFor(highWater: number): number {
+  return Math.max(4 * highWater, 1024 * 1024);
 }

@@ -250,6 +250,37 @@ describe('PullSession', () => {
     expect(repo.largestRange).toBeLessThanOrEqual(3 * mib);
   });
 
+  it('reads no further ahead of a slow sink than readAheadBytes when catching up', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    const kib = 1024;
+    for (let i = 0; i < 40; i++) repo.add('s', `e${i}`, 64 * kib);
+    const s = session(repo, hub, sink, {
+      cursors: ['0'],
+      count: 100,
+      batchBytes: 8 * 1024 * kib,
+      readAheadBytes: 256 * kib,
+    });
+    sink.open = false; // a socket over its high-water mark
+    await s.start();
+    for (let i = 0; i < 20; i++) {
+      s.pump();
+      await settle();
+    }
+    const queued = (s as unknown as { queuedBytes: number }).queuedBytes;
+    expect(queued).toBeLessThanOrEqual(256 * kib);
+    expect(repo.largestRange).toBeLessThanOrEqual(256 * kib);
+    sink.open = true;
+    for (let i = 0; i < 100 && sink.batches.flat().length < 40; i++) {
+      s.pump();
+      await settle();
+    }
+    expect(sink.texts()).toEqual(
+      Array.from({ length: 40 }, (_, i) => `e${i}`.padEnd(8, `e${i}`).slice(0, 8)),
+    );
+  });
+
   it('sends one entry bigger than the budget alone', async () => {
     const repo = new FakeRepository();
     const hub = new FakeHub();

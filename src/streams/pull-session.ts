@@ -38,6 +38,13 @@ export interface PullOptions {
    * session queues and reads ahead from Redis at most. Default: `DEFAULT_BATCH_BYTES`.
    */
   batchBytes?: number;
+  /**
+   * Payload bytes a session that fell behind reads from Redis ahead of its sink (what is queued
+   * counts too); at most `batchBytes`, which is the default. Catch-up reads are each puller's own
+   * copies, unlike live entries, which all pullers of a stream share: a socket that takes a few
+   * frames at a time needs no more than a few frames read ahead.
+   */
+  readAheadBytes?: number;
 }
 
 export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
@@ -78,6 +85,7 @@ export class PullSession implements HubListener {
   /** Byte budgets handed to catch-up reads in flight. */
   private fetchingBytes = 0;
   private readonly batchBytes: number;
+  private readonly readAheadBytes: number;
   /** Lane the next batch starts with (moves on when the byte budget cut a batch short). */
   private firstLane = 0;
   private closed = false;
@@ -91,6 +99,7 @@ export class PullSession implements HubListener {
     private readonly sink: PullSink,
   ) {
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    this.readAheadBytes = Math.min(this.batchBytes, options.readAheadBytes ?? this.batchBytes);
   }
 
   /** Resolves the start cursors against Redis and joins the live hub. Never rejects: failures go to the sink. */
@@ -241,9 +250,9 @@ export class PullSession implements HubListener {
     return true;
   }
 
-  /** Bytes a new catch-up read may bring: the budget minus what is queued or being read. */
+  /** Bytes a new catch-up read may bring: the read-ahead budget minus what is queued or being read. */
   private roomToRead(): number {
-    return this.batchBytes - this.queuedBytes - this.fetchingBytes;
+    return this.readAheadBytes - this.queuedBytes - this.fetchingBytes;
   }
 
   private fetch(lane: Lane): void {
