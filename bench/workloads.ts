@@ -340,87 +340,92 @@ interface PubSubSpec {
   budgetMs: number;
 }
 
-/** One pusher, `pullers` WebSocket pullers from the start of a fresh stream. */
-async function gatewayPubSub(
+/** A paced publisher of stamped payloads to one stream. */
+interface Publisher {
+  send(i: number): void;
+  /** The publisher's own backlog is full: the pacer waits. */
+  blocked(): boolean;
+  close(): Promise<void>;
+}
+
+/** Pushes through the gateway: a text header and a binary frame per entry. */
+async function gatewayPublisher(
   ctx: BenchContext,
   key: string,
   spec: PubSubSpec,
-  countConnections: boolean,
-): Promise<GatewayPubSub> {
-  const deadline = Date.now() + spec.budgetMs;
-  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+): Promise<Publisher> {
+  const pusher = await openWs(`${ctx.url}/data/${enc(key)}/push`);
+  const header = Buffer.from(JSON.stringify([Math.max(spec.size, 12)]));
+  const highWater = Math.max(1024 * 1024, 8 * spec.size);
+  return {
+    send: (i) => {
+      pusher.send(header, TEXT);
+      pusher.send(stamped(spec.size, i), BINARY);
+    },
+    blocked: () => pusher.bufferedAmount >= highWater,
+    close: () => closeWs(pusher),
+  };
+}
+
+/** XADDs straight to Redis with node-redis. */
+async function directPublisher(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+  errors: { count: number },
+): Promise<Publisher> {
+  const pub = await connectRedis(ctx.redisUrl, 'bench-direct-pub');
+  return {
+    send: (i) => {
+      pub.sendCommand(xaddArgs(key, ctx.maxlen, stamped(spec.size, i))).catch(() => errors.count++);
+    },
+    blocked: () => false,
+    close: async () => dropRedis(pub),
+  };
+}
+
+/** Readers of one stream from its start, each feeding its `Receiver`. */
+interface Readers {
+  close(): Promise<void>;
+}
+
+/** WebSocket pullers through the gateway (minimal raw-socket readers). */
+async function gatewayReaders(
+  ctx: BenchContext,
+  key: string,
+  receivers: Receiver[],
+  connected?: (n: number) => Promise<void>,
+): Promise<Readers> {
   const pullUrl = `${ctx.url}/data/${enc(key)}/pull?last_entry_id=0`;
   const pullers: RawPuller[] = [];
-  const connectPuller = async (rx: Receiver) => {
+  const connect = async (rx: Receiver) => {
     const puller = new RawPuller((stamp) => rx.take(stamp));
     await puller.connect(pullUrl);
     pullers.push(puller);
   };
-  let conns: GatewayPubSub['redisConnections'];
-  if (countConnections) {
-    await connectPuller(receivers[0]);
-    await sleep(300); // let the session join the hub (its reader connects lazily)
-    const onePuller = await ctx.redisConnections();
-    await Promise.all(receivers.slice(1).map(connectPuller));
-    await sleep(300);
-    const allPullers = await ctx.redisConnections();
-    conns = { onePuller, allPullers, peak: allPullers };
+  if (connected) {
+    await connect(receivers[0]);
+    await connected(1);
+    await Promise.all(receivers.slice(1).map(connect));
+    await connected(receivers.length);
   } else {
-    await Promise.all(receivers.map(connectPuller));
+    await Promise.all(receivers.map(connect));
   }
-  const pusher = await openWs(`${ctx.url}/data/${enc(key)}/push`);
-  const header = Buffer.from(JSON.stringify([Math.max(spec.size, 12)]));
-  const highWater = Math.max(1024 * 1024, 8 * spec.size);
-  const window = ctx.sampler.window();
-  let peakTimer: NodeJS.Timeout | null = null;
-  if (conns) {
-    const c = conns;
-    peakTimer = setInterval(() => {
-      void ctx.redisConnections().then((n) => {
-        if (n !== null && (c.peak === null || n > c.peak)) c.peak = n;
-      });
-    }, 500);
-  }
-  const publish = await paced(
-    spec.rate,
-    spec.count,
-    deadline,
-    (i) => {
-      pusher.send(header, TEXT);
-      pusher.send(stamped(spec.size, i), BINARY);
-    },
-    () => pusher.bufferedAmount >= highWater,
-  );
-  await waitUntil(
-    () => receivers.every((r) => r.received >= publish.sent),
-    Math.min(deadline, Date.now() + 10_000),
-  );
-  if (peakTimer) clearInterval(peakTimer);
-  const server = window();
-  await Promise.all([...pullers.map((p) => p.close()), closeWs(pusher)]);
-  return {
-    publish,
-    receivers,
-    ...summarize(receivers, publish.sent),
-    server,
-    redisConnections: conns,
-  };
+  return { close: async () => void (await Promise.all(pullers.map((p) => p.close()))) };
 }
 
-/** The same with node-redis: XADD on one connection, one XREAD BLOCK loop per reader connection. */
-async function directPubSub(
+/** One node-redis connection per reader, each in an `XREAD BLOCK` loop. */
+async function directReaders(
   ctx: BenchContext,
   key: string,
-  spec: PubSubSpec,
-): Promise<DirectPubSub> {
-  const deadline = Date.now() + spec.budgetMs;
-  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  receivers: Receiver[],
+  deadline: number,
+  errors: { count: number },
+): Promise<Readers> {
   const readers = await Promise.all(
     receivers.map((_, i) => connectRedis(ctx.redisUrl, `bench-direct-reader-${i}`)),
   );
-  const pub = await connectRedis(ctx.redisUrl, 'bench-direct-pub');
   let stop = false;
-  let errors = 0;
   const loops = readers.map(async (client, i) => {
     let last = '0-0';
     while (!stop && Date.now() < deadline) {
@@ -431,7 +436,7 @@ async function directPubSub(
           AS_BUFFERS,
         );
       } catch {
-        if (!stop) errors++;
+        if (!stop) errors.count++;
         return;
       }
       if (!reply) continue;
@@ -443,23 +448,102 @@ async function directPubSub(
       }
     }
   });
-  const publish = await paced(
-    spec.rate,
-    spec.count,
-    deadline,
-    (i) => {
-      pub.sendCommand(xaddArgs(key, ctx.maxlen, stamped(spec.size, i))).catch(() => errors++);
+  return {
+    close: async () => {
+      stop = true;
+      await Promise.race([Promise.all(loops), sleep(1000)]);
+      readers.forEach(dropRedis);
     },
-    () => false,
-  );
+  };
+}
+
+/** Publishes `spec.count` entries at `spec.rate` and waits until every receiver has them all. */
+async function publishTo(
+  publisher: Publisher,
+  receivers: Receiver[],
+  spec: PubSubSpec,
+  deadline: number,
+): Promise<PacedResult> {
+  const publish = await paced(spec.rate, spec.count, deadline, publisher.send, publisher.blocked);
   await waitUntil(
     () => receivers.every((r) => r.received >= publish.sent),
     Math.min(deadline, Date.now() + 10_000),
   );
-  stop = true;
-  await Promise.race([Promise.all(loops), sleep(1000)]);
-  [...readers, pub].forEach(dropRedis);
-  return { publish, receivers, ...summarize(receivers, publish.sent), errors };
+  return publish;
+}
+
+/** One pusher, `pullers` WebSocket pullers from the start of a fresh stream. */
+async function gatewayPubSub(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+  countConnections: boolean,
+): Promise<GatewayPubSub> {
+  const deadline = Date.now() + spec.budgetMs;
+  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  let conns: GatewayPubSub['redisConnections'];
+  const readers = await gatewayReaders(
+    ctx,
+    key,
+    receivers,
+    countConnections
+      ? async (n) => {
+          await sleep(300); // let the sessions join the hub (its reader connects lazily)
+          const count = await ctx.redisConnections();
+          if (n === 1) conns = { onePuller: count, allPullers: null, peak: null };
+          else if (conns) conns = { ...conns, allPullers: count, peak: count };
+        }
+      : undefined,
+  );
+  const publisher = await gatewayPublisher(ctx, key, spec);
+  const window = ctx.sampler.window();
+  let peakTimer: NodeJS.Timeout | null = null;
+  if (conns) {
+    const c = conns;
+    peakTimer = setInterval(() => {
+      void ctx.redisConnections().then((n) => {
+        if (n !== null && (c.peak === null || n > c.peak)) c.peak = n;
+      });
+    }, 500);
+  }
+  const publish = await publishTo(publisher, receivers, spec, deadline);
+  if (peakTimer) clearInterval(peakTimer);
+  const server = window();
+  await Promise.all([readers.close(), publisher.close()]);
+  return {
+    publish,
+    receivers,
+    ...summarize(receivers, publish.sent),
+    server,
+    redisConnections: conns,
+  };
+}
+
+/**
+ * The same with node-redis (XADD on one connection, one XREAD BLOCK loop per reader connection),
+ * or with the gateway on one side only (`hop`): pushes through it and reads straight from Redis,
+ * or the other way round, which shows what each of the gateway's two hops adds.
+ */
+async function directPubSub(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+  hop: 'none' | 'push' | 'pull' = 'none',
+): Promise<DirectPubSub> {
+  const deadline = Date.now() + spec.budgetMs;
+  const receivers = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  const errors = { count: 0 };
+  const readers =
+    hop === 'pull'
+      ? await gatewayReaders(ctx, key, receivers)
+      : await directReaders(ctx, key, receivers, deadline, errors);
+  const publisher =
+    hop === 'push'
+      ? await gatewayPublisher(ctx, key, spec)
+      : await directPublisher(ctx, key, spec, errors);
+  const publish = await publishTo(publisher, receivers, spec, deadline);
+  await Promise.all([readers.close(), publisher.close()]);
+  return { publish, receivers, ...summarize(receivers, publish.sent), errors: errors.count };
 }
 
 function summarize(receivers: Receiver[], sent: number) {
@@ -482,6 +566,12 @@ export async function latency(ctx: BenchContext, count: number): Promise<Workloa
   const spec: PubSubSpec = { size: 100, rate: 500, count, pullers: 1, budgetMs: 60_000 };
   const gw = await gatewayPubSub(ctx, ctx.key('b:gw'), spec, false);
   const direct = await directPubSub(ctx, ctx.key('b:direct'), spec);
+  // Where the gateway's latency comes from: each of its two hops alone, the other side direct.
+  const pushHop = await directPubSub(ctx, ctx.key('b:push-hop'), spec, 'push');
+  const pullHop = await directPubSub(ctx, ctx.key('b:pull-hop'), spec, 'pull');
+  for (const label of ['b:gw', 'b:direct', 'b:push-hop', 'b:pull-hop'])
+    await ctx.redis.sendCommand(['DEL', ctx.key(label)]);
+  const ms = (v: number | null) => (v === null ? 'n/a' : v.toFixed(2));
   const rows: Row[] = (['p50', 'p90', 'p99', 'max'] as const).map((q) => {
     const r = ratio(gw.latency[q], direct.latency[q]);
     return {
@@ -499,9 +589,30 @@ export async function latency(ctx: BenchContext, count: number): Promise<Workloa
       server: gw.server,
     };
   });
+  for (const [side, result] of [
+    ['push', pushHop],
+    ['pull', pullHop],
+  ] as const) {
+    rows.push({
+      workload: 'b latency',
+      metric: `p99 with the gateway on the ${side} side only (ms)`,
+      gateway: result.latency.p99,
+      direct: direct.latency.p99,
+      ratio: ratio(result.latency.p99, direct.latency.p99),
+      target: '',
+      pass: null,
+      note: `p50 ${ms(result.latency.p50)} ms, direct p50 ${ms(direct.latency.p50)} ms`,
+    });
+  }
   return {
     rows,
-    detail: { spec, gateway: stripReceivers(gw), direct: stripReceivers(direct) },
+    detail: {
+      spec,
+      gateway: stripReceivers(gw),
+      direct: stripReceivers(direct),
+      pushHop: stripReceivers(pushHop),
+      pullHop: stripReceivers(pullHop),
+    },
   };
 }
 
