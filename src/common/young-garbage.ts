@@ -7,8 +7,9 @@ type ExposedGc = (options: { type: 'minor'; execution: 'sync' }) => void;
  * Bounds the large buffers (pushed frames, the socket chunks Redis replies arrive in) that only a
  * young-generation collection frees. The data path allocates them outside V8's heap and little
  * else on it, so V8 collects them late: tens of MB pile up, then reach V8's external-memory limit
- * and trigger full collections (every second, with pauses of 10-15 ms, when a gateway fans out
- * 32 MB/s). One young-generation collection (about a millisecond) per `COLLECT_EVERY_BYTES`
+ * and trigger full collections (with a 16 MB young generation, every second and with pauses of
+ * 10-15 ms while a gateway fanned out 32 MB/s). One young-generation collection (about a
+ * millisecond) per `COLLECT_EVERY_BYTES`
  * counted keeps that pile at a few MB. A no-op unless node runs with `--expose-gc` (as `npm
  * start`, `start:prod` and the container do).
  */
