@@ -238,8 +238,11 @@ export interface ResourceWindow {
   rssStartMB: number | null;
   rssPeakMB: number | null;
   rssEndMB: number | null;
+  /** CPU-seconds of the load generator (this process) over the window. */
+  clientCpuSeconds: number;
   clientCpuPercent: number;
   /** Redis's CPU over the window (every node of a cluster), null when not on this machine. */
+  redisCpuSeconds: number | null;
   redisCpuPercent: number | null;
 }
 
@@ -320,16 +323,19 @@ export class ProcSampler {
       const cpu1 = this.pid === null ? null : readCpuTicks(this.pid);
       const cpuSeconds = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / TICKS_PER_SECOND : null;
       const client = process.cpuUsage(client0);
+      const clientCpuSeconds = (client.user + client.system) / 1e6;
       const redis1 = this.redisCpuSeconds();
+      const redisCpuSeconds = redis0 !== null && redis1 !== null ? redis1 - redis0 : null;
       return {
         cpuSeconds,
         cpuPercent: cpuSeconds === null ? null : (100 * cpuSeconds) / seconds,
         rssStartMB: rssStart,
         rssPeakMB: this.pid === null ? null : this.windowPeak,
         rssEndMB: rssEnd,
-        clientCpuPercent: (100 * (client.user + client.system)) / 1e6 / seconds,
-        redisCpuPercent:
-          redis0 !== null && redis1 !== null ? (100 * (redis1 - redis0)) / seconds : null,
+        clientCpuSeconds,
+        clientCpuPercent: (100 * clientCpuSeconds) / seconds,
+        redisCpuSeconds,
+        redisCpuPercent: redisCpuSeconds === null ? null : (100 * redisCpuSeconds) / seconds,
       };
     };
   }

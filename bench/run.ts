@@ -237,7 +237,6 @@ async function main(): Promise<number> {
         pid !== null
           ? serverRedisConnections(pid, redisPort)
           : redisClientsNamed(redis, 'redis-streamer:'),
-      redisCpuSeconds: () => (redisPid === null ? null : cpuSecondsOf([redisPid])),
     };
     const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -378,7 +377,6 @@ async function onCluster(
       ),
       key,
       redisConnections: async () => (pid !== null ? serverRedisConnections(pid, ports) : null),
-      redisCpuSeconds: () => cpuSecondsOf(cluster.nodes.flatMap((node) => node.pid ?? [])),
     };
     for (const [letter, name, step] of workloads(ctx, n)) {
       if (!CLUSTER_WORKLOADS.has(name) || (!opts.only.has(letter) && !opts.only.has(name)))

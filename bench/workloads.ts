@@ -41,8 +41,6 @@ export interface BenchContext {
   key(label: string): string;
   /** The server's connections to Redis now (null when unknown). */
   redisConnections(): Promise<number | null>;
-  /** CPU-seconds Redis (every node of a cluster) has used so far; null when not on this machine. */
-  redisCpuSeconds(): number | null;
 }
 
 /** One line of the result table. `ratio` is always gateway / direct. */
@@ -85,15 +83,19 @@ function cpuPerGB(server: ResourceWindow | undefined, bytes: number): number | n
   return server?.cpuSeconds != null && bytes > 0 ? server.cpuSeconds / (bytes / 1e9) : null;
 }
 
-/** CPU-seconds per GB of every process on the path: load generator, server (if any) and Redis. */
+/**
+ * CPU-seconds per GB of every process on the path: load generator, Redis and, when the path goes
+ * through it, the server.
+ */
 function machineCpuPerGB(
   side: ThroughputSide,
   size: number,
-  serverCpuSeconds: number | null,
+  throughServer: boolean,
 ): number | null {
-  if (side.redisCpuSeconds === null || serverCpuSeconds === null || side.landed === 0) return null;
-  const cpu = side.clientCpuSeconds + serverCpuSeconds + side.redisCpuSeconds;
-  return cpu / ((side.landed * size) / 1e9);
+  const { clientCpuSeconds, cpuSeconds, redisCpuSeconds } = side.resources;
+  const serverCpuSeconds = throughServer ? cpuSeconds : 0;
+  if (redisCpuSeconds === null || serverCpuSeconds === null || side.landed === 0) return null;
+  return (clientCpuSeconds + serverCpuSeconds + redisCpuSeconds) / ((side.landed * size) / 1e9);
 }
 
 function split(n: number, parts: number): number[] {
@@ -160,16 +162,14 @@ async function xaddBulk(
 }
 
 interface ThroughputSide {
-  /** CPU-seconds of the load generator (this process) and of Redis over the side. */
-  clientCpuSeconds: number;
-  redisCpuSeconds: number | null;
   sent: number;
   landed: number;
   seconds: number;
   perSecond: number | null;
   mbPerSecond: number | null;
   completed: boolean;
-  server?: ResourceWindow;
+  /** Server, load generator and Redis over the side (the server idles on the direct side). */
+  resources: ResourceWindow;
 }
 
 export async function pushThroughput(
@@ -188,43 +188,33 @@ export async function pushThroughput(
   const measure = async (
     key: string,
     run: (deadline: number) => Promise<number>,
-    window?: () => ResourceWindow,
   ): Promise<ThroughputSide> => {
     const deadline = Date.now() + budgetMs;
-    const client0 = process.cpuUsage();
-    const redis0 = ctx.redisCpuSeconds();
+    const window = ctx.sampler.window();
     const t0 = performance.now();
     const sent = await run(deadline);
     const landed = await waitLanded(ctx.redis, key, sent, deadline);
     const t1 = landed.at ?? performance.now();
-    const client = process.cpuUsage(client0);
-    const redis1 = ctx.redisCpuSeconds();
     const seconds = (t1 - t0) / 1000;
     const perSecond = landed.added / seconds;
     return {
-      clientCpuSeconds: (client.user + client.system) / 1e6,
-      redisCpuSeconds: redis0 !== null && redis1 !== null ? redis1 - redis0 : null,
       sent,
       landed: landed.added,
       seconds,
       perSecond,
       mbPerSecond: (perSecond * size) / 1e6,
       completed: landed.at !== null && sent === count,
-      server: window?.(),
+      resources: window(),
     };
   };
 
   // Gateway
   const gwKey = ctx.key(`${name}:gw`);
   const sockets = await Promise.all(parts.map(() => openWs(`${ctx.url}/data/${enc(gwKey)}/push`)));
-  const window = ctx.sampler.window();
-  const gw = await measure(
-    gwKey,
-    async (deadline) =>
-      (
-        await Promise.all(sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)))
-      ).reduce((a, b) => a + b, 0),
-    window,
+  const gw = await measure(gwKey, async (deadline) =>
+    (
+      await Promise.all(sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)))
+    ).reduce((a, b) => a + b, 0),
   );
   await Promise.all(sockets.map(closeWs));
   await ctx.redis.sendCommand(['DEL', gwKey]);
@@ -248,8 +238,8 @@ export async function pushThroughput(
   const r = ratio(gw.perSecond, direct.perSecond);
   const sizeLabel = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
   const cpuPerEntry =
-    gw.server?.cpuSeconds != null && gw.landed > 0
-      ? (gw.server.cpuSeconds * 1e6) / gw.landed
+    gw.resources.cpuSeconds !== null && gw.landed > 0
+      ? (gw.resources.cpuSeconds * 1e6) / gw.landed
       : null;
   const note = [
     cpuPerEntry !== null ? `server ${cpuPerEntry.toFixed(1)} CPU-us/entry` : '',
@@ -271,12 +261,12 @@ export async function pushThroughput(
       target: `>= ${minRatio}x`,
       pass: gw.completed ? atLeast(r, minRatio) : false,
       note: note || undefined,
-      server: gw.server,
+      server: gw.resources,
     },
   ];
   if (size >= 64 * 1024) {
-    const gwMachine = machineCpuPerGB(gw, size, gw.server?.cpuSeconds ?? null);
-    const directMachine = machineCpuPerGB(direct, size, 0);
+    const gwMachine = machineCpuPerGB(gw, size, true);
+    const directMachine = machineCpuPerGB(direct, size, false);
     const cores = availableParallelism();
     const ceiling = (cpuPerGB: number | null) =>
       cpuPerGB === null ? 'n/a' : ((1000 * cores) / cpuPerGB).toFixed(0);
@@ -284,12 +274,12 @@ export async function pushThroughput(
       {
         workload: `a ${name}`,
         metric: 'server CPU-s per GB pushed',
-        gateway: cpuPerGB(gw.server, gw.landed * size),
+        gateway: cpuPerGB(gw.resources, gw.landed * size),
         direct: null,
         ratio: null,
         target: '',
         pass: null,
-        server: gw.server,
+        server: gw.resources,
       },
       {
         workload: `a ${name}`,
