@@ -11,7 +11,7 @@ export interface Appender {
  * does. Entries of one pipeline in a row still go out pipelined.
  */
 export function orderedAppender(
-  append: (sid: string, payload: Buffer, id?: string) => Promise<string>,
+  append: Appender['append'],
   pipelineOf: (sid: string) => number,
 ): Appender {
   let pipeline: number | null = null;
