@@ -200,10 +200,13 @@ export async function waitServerReady(url: string, key: string, timeoutMs: numbe
 
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 
-function readRssMB(pid: number): number | null {
+/** RSS and its private part (anonymous pages: heap, buffers; not the node binary's shared pages). */
+function readMemoryMB(pid: number): { rss: number; private: number } | null {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) / 1024 : null;
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const anon = /RssAnon:\s+(\d+) kB/.exec(status);
+    return rss && anon ? { rss: Number(rss[1]) / 1024, private: Number(anon[1]) / 1024 } : null;
   } catch {
     return null;
   }
@@ -280,7 +283,9 @@ export class ProcSampler {
   private timer: NodeJS.Timeout | null = null;
   private windowPeak = 0;
   peakMB = 0;
-  readonly samples: { t: number; rssMB: number }[] = [];
+  /** Peak of the private (anonymous) part of RSS. */
+  peakPrivateMB = 0;
+  readonly samples: { t: number; rssMB: number; privateMB: number }[] = [];
   private readonly t0 = Date.now();
 
   constructor(
@@ -301,10 +306,13 @@ export class ProcSampler {
 
   sample(): number | null {
     if (this.pid === null) return null;
-    const rss = readRssMB(this.pid);
-    if (rss === null) return null;
-    if (this.samples.length < 100_000) this.samples.push({ t: Date.now() - this.t0, rssMB: rss });
+    const memory = readMemoryMB(this.pid);
+    if (memory === null) return null;
+    const rss = memory.rss;
+    if (this.samples.length < 100_000)
+      this.samples.push({ t: Date.now() - this.t0, rssMB: rss, privateMB: memory.private });
     if (rss > this.peakMB) this.peakMB = rss;
+    if (memory.private > this.peakPrivateMB) this.peakPrivateMB = memory.private;
     if (rss > this.windowPeak) this.windowPeak = rss;
     return rss;
   }
