@@ -1,5 +1,4 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ErrorCode } from '../common/errors.js';
 import {
@@ -19,7 +18,6 @@ const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
  * the folder the Vite build writes. Pages are revalidated on every load; assets carry a content
  * hash in their name and are cached for good.
  */
-@ApiExcludeController()
 @Controller()
 export class ConsoleController {
   constructor(private readonly assets: ConsoleAssets) {}

@@ -1,5 +1,4 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 
 /** What `GET /` answers: where everything is. Paths are relative to the server's own origin. */
 export const SERVICE_INDEX = {
@@ -24,7 +23,6 @@ export const SERVICE_INDEX = {
 } as const;
 
 /** `GET /`: a JSON index of the service's endpoints. */
-@ApiExcludeController()
 @Controller()
 export class IndexController {
   @Get()

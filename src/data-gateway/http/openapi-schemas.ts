@@ -1,4 +1,9 @@
-import type { RequestBodyObject, SchemaObject } from '@nestjs/swagger';
+/** The few OpenAPI 3 object shapes the document uses (plain JSON). */
+export type SchemaObject = Record<string, unknown>;
+export type RequestBodyObject = {
+  required?: boolean;
+  content: Record<string, { schema: SchemaObject }>;
+};
 
 /** `{"error": {"code", "message"}}`, the body of every 4xx/5xx answer of the data endpoints. */
 export const ERROR_SCHEMA: SchemaObject = {
