@@ -13,7 +13,7 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('redis-streamer')
     .setDescription(
       'HTTP data endpoints of redis-streamer. WebSocket push/pull live at `ws://HOST/data/{sid}/push` ' +
-        'and `/pull`, GraphQL at `/graphql` (see the README).',
+        'and `/pull`, GraphQL at `/graphql` (see docs/protocol.md and docs/graphql.md).',
     )
     .setVersion('1.0.0')
     .build();
