@@ -26,6 +26,7 @@ import {
   TEXT,
   waitDrain,
   waitLanded,
+  withTimeout,
   AS_BUFFERS,
 } from './lib.js';
 
@@ -815,5 +816,59 @@ export async function stalled(ctx: BenchContext, count: number): Promise<Workloa
       server,
       directReference: stripReceivers(reference),
     },
+  };
+}
+
+/**
+ * e. Catch-up memory: `count` x 4 MiB entries already in a stream, two pullers that ask for all of
+ * them (`last_entry_id=0&count=48`) and then never read, and one puller that reads them all. What
+ * the server holds for them is bounded in bytes, not in entries.
+ */
+export async function catchUp(ctx: BenchContext, count: number): Promise<WorkloadResult> {
+  const size = 4 * 1024 * 1024;
+  const key = ctx.key('e:catchup');
+  const entry = Buffer.alloc(size, 7);
+  for (let i = 0; i < count; i++) {
+    entry.writeUInt32BE(i, 0);
+    await ctx.redis.sendCommand(['XADD', key, '*', 'd', entry]);
+  }
+  await sleep(500);
+  const window = ctx.sampler.window();
+  const url = `${ctx.url}/data/${enc(key)}/pull?last_entry_id=0&count=48`;
+  const stalledPullers = [await openWs(url), await openWs(url)];
+  for (const ws of stalledPullers) ws.pause();
+  const reader = await openWs(url);
+  let received = 0;
+  const done = new Promise<void>((resolve) => {
+    reader.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) return;
+      received += (JSON.parse(data.toString()) as unknown[]).length;
+      if (received >= count) resolve();
+    });
+  });
+  await withTimeout(done, 60_000, 'catch-up reader');
+  await sleep(1000); // the stalled pullers' sockets fill up meanwhile
+  const server = window();
+  await Promise.all([...stalledPullers.map((ws) => ws.terminate()), closeWs(reader)]);
+  await ctx.redis.sendCommand(['DEL', key]);
+  const growth =
+    server.rssPeakMB !== null && server.rssStartMB !== null
+      ? server.rssPeakMB - server.rssStartMB
+      : null;
+  return {
+    rows: [
+      {
+        workload: 'e catch-up',
+        metric: `RSS growth, 2 stalled + 1 reading puller of ${count} x 4 MiB (MB)`,
+        gateway: growth,
+        direct: null,
+        ratio: null,
+        target: '<= 50 MB',
+        pass: atMost(growth, 50),
+        note: `the reader got ${received} entries`,
+        server,
+      },
+    ],
+    detail: { count, size },
   };
 }
