@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +19,7 @@ export default async function clusterTargetSetup() {
   const ports = [];
   while (ports.length < 3) {
     const port = await freePort();
-    if (port + 10_000 < 65_536 && (await isFree(port + 10_000)) && !ports.includes(port)) {
-      ports.push(port);
-    }
+    if (!ports.includes(port)) ports.push(port);
   }
   const pids = [];
   for (const port of ports) {
@@ -75,15 +74,26 @@ async function waitFor(check, timeoutMs = 20_000) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * A port below the kernel's ephemeral range, free with its cluster bus port (+10000): ports of
+ * that range can be taken meanwhile by any outgoing connection (as test/support/ports.ts explains).
+ */
+async function freePort() {
+  let ephemeralStart = 32_768;
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').split(/\s+/)[0],
+    );
+    if (Number.isInteger(low) && low > 0) ephemeralStart = low;
+  } catch {
+    // not Linux: the usual default
+  }
+  const highest = ephemeralStart - 10_000 - 1;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = randomInt(10_000, highest + 1);
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
+  }
+  throw new Error(`no free port between 10000 and ${highest}`);
 }
 
 function isFree(port) {

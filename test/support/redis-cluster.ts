@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { freePort, RedisServer } from './redis-server.js';
 
 export interface RedisClusterOptions {
@@ -71,13 +70,8 @@ export class RedisCluster {
     const masters = options.masters ?? 3;
     const replicas = options.replicas ?? 0;
     const ports: number[] = [];
-    while (ports.length < masters * (1 + replicas)) {
-      const port = await freePort();
-      // The cluster bus listens on port + 10000: both must be free.
-      if (!ports.includes(port) && port + 10_000 < 65_536 && !(await listening(port + 10_000))) {
-        ports.push(port);
-      }
-    }
+    // freePort keeps the bus port (port + 10000) free as well.
+    while (ports.length < masters * (1 + replicas)) ports.push(await freePort());
     const nodes = ports.map((port) => new ClusterNode(port, options.persistent ?? false));
     const cluster = new RedisCluster(nodes);
     try {
@@ -239,17 +233,6 @@ function ownsSlot(line: string, slot: number): boolean {
       const [from, to] = range.split('-').map(Number);
       return slot >= from && slot <= (to ?? from);
     });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,21 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
-/** A TCP port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** True when something on 127.0.0.1:`port` answers PING with PONG. */
 export function pingPort(port: number, timeoutMs = 500): Promise<boolean> {
@@ -109,10 +99,15 @@ export class RedisServer {
       '--daemonize',
       'no',
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // redis-server logs to stdout (a port it cannot bind, say): kept for the error below.
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      if (output.length < 8192) output += chunk.toString();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) =>
       child.once('exit', () => {
         if (this.child === child) this.child = null;
@@ -121,7 +116,8 @@ export class RedisServer {
     );
     const deadline = Date.now() + timeoutMs;
     while (!(await pingPort(this.port))) {
-      if (this.child !== child) throw new Error(`redis-server exited at start: ${stderr}`);
+      if (this.child !== child)
+        throw new Error(`redis-server on ${this.port} exited at start: ${output}`);
       if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not answer`);
       await new Promise((r) => setTimeout(r, 20));
     }
