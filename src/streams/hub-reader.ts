@@ -69,9 +69,8 @@ export class HubReader {
   private wake: (() => void) | null = null;
   /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
   private readCount = READ_COUNT;
-  /** Entries read but not yet handed to the listeners (delivered on the next `setImmediate`). */
+  /** Entries read but not yet handed to the listeners (delivered once the next read is issued). */
   private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
-  private deliveryScheduled = false;
   /** Cluster mode: the node the connection is open to, where CLIENT UNBLOCK must go. */
   private node: NodeAddress | null = null;
   /** Cluster mode: where the last MOVED said the slot went (null: ask the topology). */
@@ -326,7 +325,9 @@ export class HubReader {
     let results;
     try {
       const read = repository.readLive(connection, sids, cursors, this.readCount, BLOCK_MS);
-      this.scheduleDelivery();
+      // The next read is issued (node-redis writes it once this turn of the event loop is over):
+      // the entries of the previous one go to their listeners now, in the same wake-up.
+      this.deliver();
       results = await this.bounded(read, BLOCK_MS + this.commandTimeoutMs, connection);
     } finally {
       this.inFlightVersion = -1;
@@ -349,20 +350,8 @@ export class HubReader {
     }
   }
 
-  /**
-   * Delivers the entries of the previous read on the next `setImmediate`: after node-redis writes
-   * the XREAD just issued (its write is an earlier `setImmediate`), so Redis serves the next read
-   * while the listeners get these entries.
-   */
-  private scheduleDelivery(): void {
-    if (this.deliveries.length === 0 || this.deliveryScheduled) return;
-    this.deliveryScheduled = true;
-    setImmediate(this.deliver);
-  }
-
   /** Hands the batches read so far to the listeners, oldest first. */
   private readonly deliver = (): void => {
-    this.deliveryScheduled = false;
     const batches = this.deliveries;
     if (batches.length === 0) return;
     this.deliveries = [];
