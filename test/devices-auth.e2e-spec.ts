@@ -42,11 +42,11 @@ function as(who: keyof typeof tokens, query: string, variables?: Json) {
 
 describe('device queries', () => {
   it('list only the devices whose streams the caller may read', async () => {
+    // On the cluster target other suites' devices are there too.
     const admin = await as('admin', `{ devices { id } all: devices(includeAll: true) { id } }`);
-    expect(admin.data).toEqual({
-      devices: [{ id: 'cam-a' }, { id: 'cam-b' }],
-      all: [{ id: 'cam-a' }, { id: 'cam-b' }],
-    });
+    for (const list of [admin.data!.devices, admin.data!.all]) {
+      expect(list).toEqual(expect.arrayContaining([{ id: 'cam-a' }, { id: 'cam-b' }]));
+    }
     const camA = await as('camA', `{ devices { id } all: devices(includeAll: true) { id } }`);
     expect(camA.data).toEqual({ devices: [{ id: 'cam-a' }], all: [{ id: 'cam-a' }] });
   });

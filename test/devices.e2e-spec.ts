@@ -113,9 +113,16 @@ async function deviceState(id: string): Promise<{ connected: boolean; lastSeen: 
   return data.device;
 }
 
-/** Exactly one `device.connected` event of each kind was fired for `id`, in that order. */
+/**
+ * Exactly one `device.connected` event of each kind was fired for `id`, in that order. The
+ * disconnect is announced right after the state changed: wait until two events are there.
+ */
 async function expectOneConnectAndDisconnect(id: string): Promise<void> {
-  expect(await eventsOf(':event:device.connected', id)).toEqual([
+  const events = await expectEventually(async () => {
+    const found = await eventsOf(':event:device.connected', id);
+    return found.length >= 2 && found;
+  });
+  expect(events).toEqual([
     { device_id: id, connected: true },
     { device_id: id, connected: false },
   ]);
