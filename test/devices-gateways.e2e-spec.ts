@@ -66,6 +66,18 @@ describe('device presence across gateways', () => {
     expect(seen.devices).toContainEqual({ id: 'gw-dev', connected: false });
   });
 
+  it('a gateway shut down gracefully releases its devices at once, whatever the TTL', async () => {
+    const longTtl = await ServiceProcess.start({ ...target.env, DEVICE_PRESENCE_TTL_S: '3600' });
+    try {
+      await TestSocket.open(`${longTtl.ws}/data/gw-term:cam/push`);
+      await expectEventually(() => connectedAt(b, 'gw-term'));
+    } finally {
+      await longTtl.stop();
+    }
+    // A hold of an hour would keep it connected: only the release on shutdown disconnects it.
+    await expectEventually(async () => !(await connectedAt(b, 'gw-term')));
+  });
+
   it("a SIGKILLed gateway's devices are disconnected within the TTL, and it is announced", async () => {
     const events = await GqlWs.open(b.ws);
     try {
