@@ -35,6 +35,38 @@ const README_DEVICE_STREAMS = `query GetDevices {
   }
 }`;
 
+const README_DEVICE_STREAM_METADATA = `query GetStreams {
+  devices {
+    sids  # get just the names without querying everything else
+    streams {
+      # redis XINFO STREAM information
+      id
+      entriesAdded
+      firstEntryId
+      firstEntryData
+      firstEntryString
+      firstEntryJson
+      firstEntryTime
+      lastEntryId
+      lastEntryData
+      lastEntryTime
+      lastGeneratedId
+      maxDeletedEntryId
+      groups
+      length
+      radixTreeKeys
+      radixTreeNodes
+      recordedFirstEntryId
+      # error message for XINFO STREAMS
+      error
+
+      # user-defined stream metadata
+      meta
+    }
+  }
+
+}`;
+
 const README_CONNECT = `mutation {
   connectDevice(id: $id, meta: $meta)
 }`;
@@ -172,6 +204,26 @@ describe("the original README's device snippets", () => {
         streams: [{ streamId: 'my-device:cam', firstEntryId: first, lastEntryId: last, length: 2 }],
       });
     }
+
+    const metadata = await gqlData<{ devices: { sids: string[]; streams: Json[] }[] }>(
+      http(),
+      README_DEVICE_STREAM_METADATA,
+    );
+    const mine = metadata.devices.find((device) => device.sids.includes('cam'));
+    expect(mine?.streams).toEqual([
+      expect.objectContaining({
+        id: 'my-device:cam',
+        entriesAdded: 2,
+        firstEntryId: first,
+        firstEntryData: Buffer.from('frame 1').toString('base64'),
+        firstEntryString: 'frame 1',
+        firstEntryJson: null,
+        lastEntryId: last,
+        length: 2,
+        error: null,
+        meta: {},
+      }),
+    ]);
 
     const disconnect = await gqlData(http(), declaring(README_DISCONNECT, '$id: String'), {
       id: 'my-device',
