@@ -106,7 +106,13 @@ export class DevicePresence
       const sweeps = listed
         .filter((id) => !this.held.has(id))
         .map((id) => this.enqueue(id, 'sweep'));
-      await Promise.allSettled([...renewals, ...sweeps]);
+      const failed = (await Promise.allSettled([...renewals, ...sweeps])).filter(
+        (result) => result.status === 'rejected',
+      );
+      if (failed.length > 0) {
+        const reason = (failed[0] as PromiseRejectedResult).reason as Error;
+        this.logger.warn(`${failed.length} device presence changes failed: ${reason.message}`);
+      }
     } catch (err) {
       this.logger.warn(`device presence round failed: ${(err as Error).message}`);
     } finally {
@@ -123,12 +129,11 @@ export class DevicePresence
     };
     next.then(cleanup, (err: unknown) => {
       cleanup();
-      // Connection-driven changes have no caller to tell: the next round retries them.
-      if (change === 'hold' || change === 'release' || change === 'sweep') {
-        this.logger.warn(
-          `device ${JSON.stringify(id)}: ${change} failed: ${(err as Error).message}`,
-        );
-      }
+      // Callers of `change` get the error; rounds report theirs once per round and renew the
+      // holds of open connections (a failed release runs out with its TTL).
+      this.logger.debug(
+        `device ${JSON.stringify(id)}: ${change} failed: ${(err as Error).message}`,
+      );
     });
     return next;
   }
