@@ -366,6 +366,12 @@ describe("the original's own device calls", () => {
     expect(badId.errors?.[0].message).toMatch(/device id must not contain/);
     const badMeta = await gql(http(), `mutation { updateDeviceMeta(id: "ok", meta: [1]) }`);
     expect(errorCodes(badMeta.errors)).toEqual(['BAD_USER_INPUT']);
+    const ids = Array.from({ length: 1001 }, (_, i) => `d${i}`);
+    const tooMany = await gql(http(), `query ($ids: [String!]) { devices(ids: $ids) { id } }`, {
+      ids,
+    });
+    expect(errorCodes(tooMany.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(tooMany.errors?.[0].message).toMatch(/at most 1000 device ids/);
     const unnamed = await gql(http(), `mutation { disconnectDevice }`);
     expect(errorCodes(unnamed.errors)).toEqual(['BAD_USER_INPUT']);
     const refused = await TestSocket.open(`${server.ws}/data/x/push?device=a%7Bb`).catch(

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { MetaModule } from '../meta/meta.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { DeviceDirectory } from './device-directory.service.js';
 import { DeviceEventSubscriptions } from './device-event-subscriptions.service.js';
 import { DeviceEventLog } from './device-events.js';
 import { DeviceEventsResolver } from './device-events.resolver.js';
+import { DeviceMutations } from './device-mutations.service.js';
 import { DevicePresence } from './device-presence.service.js';
 import { DeviceRepository } from './device.repository.js';
 import { DevicesResolver } from './devices.resolver.js';
-import { DevicesService } from './devices.service.js';
 
 /**
  * Devices (docs/devices.md): the newest original's device queries, mutations and event streams,
@@ -21,7 +22,8 @@ import { DevicesService } from './devices.service.js';
     DeviceRepository,
     DeviceEventLog,
     DevicePresence,
-    DevicesService,
+    DeviceDirectory,
+    DeviceMutations,
     DeviceEventSubscriptions,
     DevicesResolver,
     DeviceEventsResolver,

@@ -18,7 +18,8 @@ import {
   DeviceStreamArgs,
   DeviceStreamsArgs,
 } from './dto/device.args.js';
-import { ChangeReport, DevicesService } from './devices.service.js';
+import { DeviceDirectory } from './device-directory.service.js';
+import { ChangeReport, DeviceMutations } from './device-mutations.service.js';
 import { DeviceModel } from './models/device.model.js';
 
 /** The permission pattern of everything a device has: `<id>:*`. */
@@ -32,7 +33,8 @@ export const allOf = (id: string) => `${deviceStreamPrefix(id)}*`;
 @UseFilters(GraphQLErrorFilter)
 export class DevicesResolver {
   constructor(
-    private readonly service: DevicesService,
+    private readonly directory: DeviceDirectory,
+    private readonly mutations: DeviceMutations,
     private readonly streamMeta: StreamMetaService,
     private readonly auth: AuthService,
   ) {}
@@ -46,9 +48,9 @@ export class DevicesResolver {
   ): Promise<DeviceModel[]> {
     if (ids != null) {
       this.auth.require(who, 'read', ids.map(allOf), 'graphql');
-      return this.service.withPresence(ids);
+      return this.directory.withPresence(ids);
     }
-    const devices = await this.service.list(includeAll || include_all === true);
+    const devices = await this.directory.list(includeAll || include_all === true);
     return devices.filter((device) => who.canRead(allOf(device.id)));
   }
 
@@ -58,7 +60,7 @@ export class DevicesResolver {
     @CurrentPrincipal() who: Principal,
   ): Promise<DeviceModel> {
     this.auth.require(who, 'read', [allOf(id)], 'graphql');
-    const [device] = await this.service.withPresence([id]);
+    const [device] = await this.directory.withPresence([id]);
     return device;
   }
 
@@ -70,7 +72,7 @@ export class DevicesResolver {
     @Args() args: ConnectDeviceArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<ChangeReport> {
-    return this.service.connect(this.writable(args, who), args.meta ?? null);
+    return this.mutations.connect(this.writable(args, who), args.meta ?? null);
   }
 
   @Mutation(() => JSONScalar, {
@@ -80,7 +82,7 @@ export class DevicesResolver {
     @Args() args: DeviceMetaArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<ChangeReport> {
-    return this.service.updateMeta(this.writable(args, who), args.meta);
+    return this.mutations.updateMeta(this.writable(args, who), args.meta);
   }
 
   @Mutation(() => JSONScalar, {
@@ -91,12 +93,12 @@ export class DevicesResolver {
     @Args() args: DeviceIdArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<ChangeReport> {
-    return this.service.disconnect(this.writable(args, who));
+    return this.mutations.disconnect(this.writable(args, who));
   }
 
   @ResolveField(() => JSONScalar, { description: 'The JSON metadata object ({} when none).' })
   meta(@Parent() device: DeviceModel): Promise<Record<string, unknown>> {
-    return this.service.meta(device.id);
+    return this.directory.meta(device.id);
   }
 
   @ResolveField(() => [String], { description: 'Its streams, without the `<id>:` prefix.' })
@@ -105,7 +107,7 @@ export class DevicesResolver {
     @Args() { device_id }: DeviceStreamsArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<string[]> {
-    return this.service.streamIds(this.readable(device, device_id, who), who);
+    return this.directory.streamIds(this.readable(device, device_id, who), who);
   }
 
   @ResolveField(() => [String], { description: 'The same as streamIds.' })
@@ -125,7 +127,7 @@ export class DevicesResolver {
     @Args() { device_id }: DeviceStreamsArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<StreamModel[]> {
-    return this.service.deviceStreams(this.readable(device, device_id, who), who);
+    return this.directory.deviceStreams(this.readable(device, device_id, who), who);
   }
 
   @ResolveField(() => StreamModel, {

@@ -1,9 +1,12 @@
 import { ArgsType, Field } from '@nestjs/graphql';
-import { IsOptional } from 'class-validator';
+import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { JSONScalar } from '../../meta/json.scalar.js';
 import { IsJsonObject } from '../../meta/dto/stream.args.js';
 import { DEFAULT_DEVICE } from '../../streams/device-id.js';
 import { IsDeviceId, IsSid } from '../../streams/validators.js';
+
+/** Most device ids in one `devices(ids)` or `deviceEvents(ids)`. */
+export const MAX_DEVICE_IDS = 1000;
 
 /**
  * Arguments of the device API, named as the newest original names them; where its README and
@@ -17,6 +20,7 @@ export class DevicesArgs {
     description: 'These devices (known or not); else the connected ones, or with includeAll all.',
   })
   @IsOptional()
+  @ArrayMaxSize(MAX_DEVICE_IDS, { message: `at most ${MAX_DEVICE_IDS} device ids` })
   @IsDeviceId({ each: true })
   ids?: string[] | null;
 
@@ -102,6 +106,7 @@ export class DeviceEventsArgs {
     description: 'Only events of these devices; every device the caller may read when omitted.',
   })
   @IsOptional()
+  @ArrayMaxSize(MAX_DEVICE_IDS, { message: `at most ${MAX_DEVICE_IDS} device ids` })
   @IsDeviceId({ each: true })
   ids?: string[] | null;
 }
