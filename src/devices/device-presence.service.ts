@@ -19,7 +19,7 @@ const SHUTDOWN_WAIT_MS = 2000;
  * device; the first one opening writes a hold (`gw:<gateway>` until now + TTL) into the device's
  * presence hash, the last one closing removes it. A timer every third of DEVICE_PRESENCE_TTL_S
  * renews this gateway's holds and sweeps the devices listed as connected: a crashed gateway's
- * holds run out within one TTL, and the first sweep after that disconnects the device. Whoever
+ * holds run out within one TTL, and a sweep timed for that moment disconnects the device. Whoever
  * turns a device's state over (the Redis script says so, once) fires `device.connected` and
  * updates the original's connected set. Nothing here runs per message.
  */
@@ -37,6 +37,9 @@ export class DevicePresence
   private readonly queues = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  private readonly roundMs: number;
+  /** One-off sweeps of devices whose only holds run out before the next round. */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly repository: DeviceRepository,
@@ -45,11 +48,12 @@ export class DevicePresence
     @Inject(AppConfig) config: AppConfig,
   ) {
     this.ttlMs = config.DEVICE_PRESENCE_TTL_S * 1000;
+    this.roundMs = Math.max(100, Math.floor(this.ttlMs / 3));
   }
 
   onApplicationBootstrap(): void {
     this.connections.listen(this);
-    this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.timer = setInterval(() => void this.tick(), this.roundMs);
     this.timer.unref();
   }
 
@@ -57,6 +61,8 @@ export class DevicePresence
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const timer of this.expiries.values()) clearTimeout(timer);
+    this.expiries.clear();
     await Promise.race([
       Promise.all(this.queues.values()),
       new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref()),
@@ -148,6 +154,23 @@ export class DevicePresence
       await this.repository.removeConnected(id);
     }
     if (state.changed && !quiet) await this.events.connected(id, state.connected);
+    if (change === 'sweep') this.sweepAtExpiry(id, state.heldForMs);
     return state;
+  }
+
+  /**
+   * Holds of live gateways are renewed every round, so theirs always last longer than a round.
+   * A device whose holds all end before the next round is held by gateways that stopped
+   * renewing: sweep it again right when they end, so that its disconnect is announced within
+   * one TTL of the crash rather than up to a round later.
+   */
+  private sweepAtExpiry(id: string, heldForMs: number | null): void {
+    if (heldForMs === null || heldForMs >= this.roundMs || this.expiries.has(id)) return;
+    const timer = setTimeout(() => {
+      this.expiries.delete(id);
+      void this.enqueue(id, 'sweep');
+    }, heldForMs + 1);
+    timer.unref();
+    this.expiries.set(id, timer);
   }
 }

@@ -42,6 +42,11 @@ export interface PresenceState {
   changed: boolean;
   /** Epoch ms of the last time anything touched the device's presence; null if never. */
   lastSeen: number | null;
+  /**
+   * Ms until the last live hold runs out unless renewed; null when the device is not
+   * connected, or connected by mutation (no hold ends that).
+   */
+  heldForMs: number | null;
 }
 
 /**
@@ -56,18 +61,24 @@ elseif op == 'release' then redis.call('HDEL', key, holder)
 elseif op == 'connect' then redis.call('HSET', key, 'manual', '1')
 elseif op == 'disconnect' then redis.call('HDEL', key, 'manual') end
 local fields = redis.call('HGETALL', key)
-local live, was, seen = false, false, false
+local live, was, seen, manual, last = false, false, false, false, 0
 for i = 1, #fields, 2 do
   local f, v = fields[i], fields[i + 1]
   if string.sub(f, 1, 3) == 'gw:' then
-    if tonumber(v) > now then live = true else redis.call('HDEL', key, f) end
-  elseif f == 'manual' then live = true
+    local until_ms = tonumber(v)
+    if until_ms > now then
+      live = true
+      if until_ms > last then last = until_ms end
+    else redis.call('HDEL', key, f) end
+  elseif f == 'manual' then live, manual = true, true
   elseif f == 'connected' then was = v == '1'
   elseif f == 'seen' then seen = v end
 end
 if op ~= 'sweep' then seen = tostring(now) redis.call('HSET', key, 'seen', seen) end
 if live ~= was then redis.call('HSET', key, 'connected', live and '1' or '0') end
-return {live ~= was and 1 or 0, live and 1 or 0, seen or ''}`;
+local left = -1
+if live and not manual then left = last - now end
+return {live ~= was and 1 or 0, live and 1 or 0, seen or '', left}`;
 
 /** The same reckoning without changing anything: {connected, seen}. */
 const STATUS = `local t = redis.call('TIME')
@@ -97,20 +108,20 @@ export class DeviceRepository {
     ttlMs = 0,
   ): Promise<PresenceState> {
     const key = presenceKey(id);
-    const [changed, connected, seen] = await this.command<[number, number, string]>(key, [
-      'EVAL',
-      PRESENCE,
-      '1',
+    const [changed, connected, seen, left] = await this.command<[number, number, string, number]>(
       key,
-      change,
-      holder,
-      String(ttlMs),
-    ]);
-    return { changed: changed === 1, connected: connected === 1, lastSeen: millis(seen) };
+      ['EVAL', PRESENCE, '1', key, change, holder, String(ttlMs)],
+    );
+    return {
+      changed: changed === 1,
+      connected: connected === 1,
+      lastSeen: millis(seen),
+      heldForMs: left >= 0 ? left : null,
+    };
   }
 
   /** Whether each device is connected now, and when it was last seen (pipelined). */
-  presence(ids: readonly string[]): Promise<Omit<PresenceState, 'changed'>[]> {
+  presence(ids: readonly string[]): Promise<Pick<PresenceState, 'connected' | 'lastSeen'>[]> {
     return Promise.all(
       ids.map(async (id) => {
         const key = presenceKey(id);
