@@ -1,5 +1,5 @@
 /**
- * The second target of the integration suites: the data path, HTTP and GraphQL suites again,
+ * The second target of the integration suites: the data path, HTTP, GraphQL and device suites again,
  * against a throwaway 3-master Redis Cluster that test/support/cluster-target-setup.mjs starts
  * on free ports (REDIS_URL = its seeds, REDIS_CLUSTER=true) and the teardown stops by pid.
  * `npm test` runs them after the single-Redis run; `npm run test:cluster` alone.
@@ -17,6 +17,9 @@ const SUITES = [
   'graphql-subscriptions',
   'mjpeg',
   'isolation',
+  'devices',
+  'devices-auth',
+  'devices-gateways',
 ];
 
 module.exports = {

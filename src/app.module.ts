@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
+import { DevicesModule } from './devices/devices.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         StreamsModule,
         DataGatewayModule,
         MetaModule,
+        DevicesModule,
         HealthModule,
         ObservabilityModule,
         SiteModule,

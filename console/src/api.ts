@@ -69,6 +69,22 @@ export async function describeStreams(sids: string[]): Promise<StreamRow[]> {
   return data.streams;
 }
 
+/** One device: its presence and its streams (ids without the `<device>:` prefix). */
+export interface DeviceRow {
+  id: string;
+  connected: boolean;
+  lastSeen: string | null;
+  streamIds: string[];
+}
+
+/** Every device the caller may read, connected or not. */
+export async function listDevices(): Promise<DeviceRow[]> {
+  const data = await gql<{ devices: DeviceRow[] }>(
+    '{ devices(includeAll: true) { id connected lastSeen streamIds } }',
+  );
+  return data.devices;
+}
+
 export async function getMeta(sid: string): Promise<Record<string, unknown>> {
   const data = await gql<{ stream: { meta: Record<string, unknown> } }>(
     'query Meta($sid: String!) { stream(sid: $sid) { meta } }',

@@ -1,10 +1,13 @@
 import { render } from 'preact';
+import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   deleteStream,
   getMeta,
   describeStreams,
+  DeviceRow,
   getToken,
+  listDevices,
   listSids,
   mjpegUrl,
   openLive,
@@ -85,6 +88,101 @@ function useStreamList(filter: string, watched: string[], tokenVersion: number):
   return state;
 }
 
+/** Devices, connected first, then by id; polled like the stream list. */
+function useDeviceList(tokenVersion: number): { devices: DeviceRow[]; error: string | null } {
+  const [state, setState] = useState<{ devices: DeviceRow[]; error: string | null }>({
+    devices: [],
+    error: null,
+  });
+  useEffect(() => {
+    let stopped = false;
+    let timer: number | undefined;
+    const poll = async () => {
+      if (!document.hidden) {
+        try {
+          const devices = (await listDevices()).sort(
+            (a, b) => Number(b.connected) - Number(a.connected) || a.id.localeCompare(b.id),
+          );
+          if (!stopped) setState({ devices, error: null });
+        } catch (err) {
+          if (!stopped) setState((s) => ({ ...s, error: (err as Error).message }));
+        }
+      }
+      if (!stopped) timer = window.setTimeout(() => void poll(), LIST_INTERVAL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [tokenVersion]);
+  return state;
+}
+
+/**
+ * The devices matching the filter (by id, or by one of their streams), each with its streams
+ * grouped under it; clicking a stream watches it live, as in the stream list.
+ */
+function DeviceList(props: {
+  devices: DeviceRow[];
+  error: string | null;
+  filter: string;
+  selected: string[];
+  toggle: (sid: string) => void;
+}) {
+  const shown = props.devices
+    .map((device) => {
+      const sids = device.streamIds.map((streamId) => `${device.id}:${streamId}`);
+      const all = matches(device.id, props.filter);
+      return { device, sids: all ? sids : sids.filter((sid) => matches(sid, props.filter)), all };
+    })
+    .filter(({ sids, all }) => all || sids.length > 0);
+  if (shown.length === 0 && !props.error) return null;
+  return (
+    <div class="devices">
+      <h2>Devices</h2>
+      {props.error && <p class="error">{props.error}</p>}
+      <table>
+        {shown.map(({ device, sids }) => (
+          <tbody
+            key={device.id}
+            data-device={device.id}
+            class={device.connected ? 'connected' : 'disconnected'}
+          >
+            <tr class="device">
+              <td class="status" title={device.connected ? 'connected' : 'disconnected'}>
+                {device.connected ? '●' : '○'}
+              </td>
+              <td class="device-id">{device.id}</td>
+              <td class="seen" title={device.lastSeen ?? 'never seen'}>
+                {device.connected
+                  ? 'connected'
+                  : device.lastSeen
+                    ? `seen ${device.lastSeen.slice(11, 19)}`
+                    : ''}
+              </td>
+            </tr>
+            {sids.map((sid) => (
+              <tr
+                key={sid}
+                data-device-sid={sid}
+                class={props.selected.includes(sid) ? 'selected' : ''}
+                onClick={() => props.toggle(sid)}
+                title="show live"
+              >
+                <td />
+                <td class="sid" colSpan={2}>
+                  {sid.slice(device.id.length + 1)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        ))}
+      </table>
+    </div>
+  );
+}
+
 function TokenField({ onChange }: { onChange: () => void }) {
   const [value, setValue] = useState(getToken());
   return (
@@ -117,6 +215,7 @@ function StreamList(props: {
   setFilter: (filter: string) => void;
   selected: string[];
   toggle: (sid: string) => void;
+  children?: ComponentChildren;
 }) {
   // The list refreshes once a second; narrowing it shows at once.
   const sids = props.list.sids.filter((sid) => matches(sid, props.filter));
@@ -130,6 +229,7 @@ function StreamList(props: {
         value={props.filter}
         onInput={(e) => props.setFilter(e.currentTarget.value)}
       />
+      {props.children}
       {props.list.error && <p class="error">{props.list.error}</p>}
       <table>
         <thead>
@@ -422,6 +522,7 @@ function App() {
     new URLSearchParams(location.hash.slice(1)).getAll('sid'),
   );
   const list = useStreamList(filter, selected, tokenVersion);
+  const devices = useDeviceList(tokenVersion);
   useEffect(() => {
     const q = new URLSearchParams();
     for (const sid of selected) q.append('sid', sid);
@@ -446,7 +547,15 @@ function App() {
           setFilter={setFilter}
           selected={selected}
           toggle={toggle}
-        />
+        >
+          <DeviceList
+            devices={devices.devices}
+            error={devices.error}
+            filter={filter}
+            selected={selected}
+            toggle={toggle}
+          />
+        </StreamList>
         <section class="views">
           {selected.length === 0 && <p class="muted">No stream selected.</p>}
           {selected.map((sid) => (

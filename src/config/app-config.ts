@@ -121,6 +121,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS = 5000;
   /** Every WebSocket is pinged this often; one that did not answer the previous ping is dropped. */
   @Transform(toInt) @IsInt() @Min(10) WS_PING_INTERVAL_MS = 30000;
+  /**
+   * Seconds a gateway's record of a device's open push connections stays valid without being
+   * refreshed (every third of it): a device whose gateway died is disconnected within this time.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) DEVICE_PRESENCE_TTL_S = 15;
 }
 
 /** Settings without a default: absent from `new AppConfig()`'s keys, read all the same. */

@@ -32,7 +32,14 @@ describe('DataWsAdapter', () => {
     expect(route.kind).toBe('push');
     const url = (path: string) => new URL(path, 'http://localhost');
     expect(route.match(url('/data/a+dev%2Fcam/push?ack=1'))).toEqual({
-      params: { sids: ['a', 'dev/cam'], header: true, ack: true },
+      params: { sids: ['a', 'dev/cam'], header: true, ack: true, devices: [], alsoWrite: [] },
+    });
+    // A connection speaks for the devices of its `<id>:<sid>` streams, or for the one it names.
+    expect(route.match(url('/data/rig:cam+rig:imu/push'))).toMatchObject({
+      params: { devices: ['rig'], alsoWrite: [] },
+    });
+    expect(route.match(url('/data/a/push?device=rig'))).toMatchObject({
+      params: { devices: ['rig'], alsoWrite: ['rig:*'] },
     });
     expect(route.match(url('/data/a/pull'))).toBeNull();
     expect(() => route.match(url('/data/a+b/push?header=0'))).toThrow(/single stream id/);

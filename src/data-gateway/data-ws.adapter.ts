@@ -19,6 +19,11 @@ export interface HandshakeQuery<P extends { sids: string[] }> {
   forSids(sids: string[]): P;
 }
 
+/** Parameters that may ask for write permission on more than the URL's sids. */
+interface ExtraWrites {
+  alsoWrite?: string[];
+}
+
 /** What the router carries from the handshake to the connection. */
 interface Handshake<P> {
   params: P;
@@ -86,10 +91,12 @@ export class DataWsAdapter extends WsAdapter {
         return { params: validateQuery(query, url.searchParams).forSids(sids) };
       },
       authorize: auth.enabled
-        ? async (req, handshake) => ({
-            ...handshake,
-            principal: await auth.authorizeRequest(req, access, handshake.params.sids, kind),
-          })
+        ? async (req, handshake) => {
+            const principal = await auth.authorizeRequest(req, access, handshake.params.sids, kind);
+            const { alsoWrite } = handshake.params as ExtraWrites;
+            if (alsoWrite) auth.require(principal, 'write', alsoWrite, kind);
+            return { ...handshake, principal };
+          }
         : undefined,
       connected: (ws, req, { params, principal }) => {
         // At the token's `exp`: the TOKEN_EXPIRED error frame, then close 1008.

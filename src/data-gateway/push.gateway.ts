@@ -8,6 +8,7 @@ import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { YoungGarbage } from '../common/young-garbage.js';
 import { StreamRepository } from '../streams/stream.repository.js';
+import { ConnectionEvents } from '../upgrade/connection-events.js';
 import { UpgradeRouter } from '../upgrade/upgrade-router.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
 import { PushBudget } from './push-budget.js';
@@ -17,7 +18,8 @@ import { reportLibraryCloses } from './socket-errors.js';
 
 /**
  * `ws://HOST/data/{sid}/push` (SPEC "WebSocket push"): the handshake was validated before the
- * upgrade (`PushQuery`); each connection is a `PushConnection` reading raw frames.
+ * upgrade (`PushQuery`); each connection is a `PushConnection` reading raw frames. A connection
+ * that speaks for devices is reported to `ConnectionEvents` when it opens and closes.
  */
 @WebSocketGateway<DataGatewayOptions<PushParams>>({
   path: '/data/:sid/push',
@@ -35,6 +37,7 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     private readonly repository: StreamRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly events: ConnectionEvents,
   ) {}
 
   afterInit(): void {
@@ -58,6 +61,10 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
         this.budget,
       );
       this.router.drainBeforeClose(ws, () => push.drain());
+      // Device presence: once when the connection opens and once when it closes.
+      if (params.devices.length > 0) {
+        ws.once('close', this.events.deviceConnectionOpened(params.devices));
+      }
     });
   }
 }

@@ -6,14 +6,8 @@ import type { Principal } from '../auth/principal.js';
 import { StreamerError } from '../common/errors.js';
 import { DataSubscriptions } from './data-subscriptions.service.js';
 import { DataArgs } from './dto/data.args.js';
-import { GraphQLErrorFilter, toGraphQLError } from './graphql-errors.js';
+import { eventOrError, GraphQLErrorFilter } from './graphql-errors.js';
 import { DataEventModel } from './models/data-event.model.js';
-
-/** A session failure (Redis gone) reaches the client as a GraphQL error, then the stream ends. */
-function resolveEvent(event: DataEventModel | StreamerError): DataEventModel {
-  if (event instanceof StreamerError) throw toGraphQLError(event);
-  return event;
-}
 
 /** The `data` subscription: entries of streams, live (over graphql-ws at /graphql). */
 @Resolver(() => DataEventModel)
@@ -27,7 +21,7 @@ export class DataResolver {
   @Subscription(() => DataEventModel, {
     name: 'data',
     description: 'One event per entry of the given streams, from `lastEntryId` on.',
-    resolve: resolveEvent,
+    resolve: eventOrError,
   })
   data(
     @Args() args: DataArgs,

@@ -63,3 +63,12 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
     return toGraphQLError(exception);
   }
 }
+
+/**
+ * A subscription's `resolve`: a session failure (Redis gone) reaches the client as a GraphQL
+ * error, then the stream ends.
+ */
+export function eventOrError<T>(event: T | StreamerError): T {
+  if (event instanceof StreamerError) throw toGraphQLError(event);
+  return event;
+}

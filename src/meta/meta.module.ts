@@ -33,5 +33,6 @@ import { StreamsResolver } from './streams.resolver.js';
     DataResolver,
     GraphQLWsGateway,
   ],
+  exports: [StreamMetaService],
 })
 export class MetaModule {}

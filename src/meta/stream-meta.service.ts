@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { badRequest } from '../common/errors.js';
+import { deviceStreamPrefix } from '../streams/device-id.js';
 import { idMillis } from '../streams/entry-id.js';
+import { assertSid } from '../streams/sid.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
 import { StreamModel } from './models/stream.model.js';
@@ -51,6 +53,23 @@ export class StreamMetaService {
     return true;
   }
 
+  /** The stream `updateStreamMeta` names: `sid`, or `streamId` (under `deviceId` when given). */
+  metaTarget(args: {
+    sid?: string | null;
+    streamId?: string | null;
+    deviceId?: string | null;
+  }): string {
+    const { sid, streamId, deviceId } = args;
+    if ((sid == null) === (streamId == null)) {
+      throw badRequest('name the stream with either sid or streamId');
+    }
+    if (sid != null) {
+      if (deviceId != null) throw badRequest('deviceId goes with streamId, not sid');
+      return sid;
+    }
+    return assertSid(deviceId == null ? streamId! : deviceStreamPrefix(deviceId) + streamId!);
+  }
+
   /** Removes the stream and its metadata; false when neither existed. */
   deleteStream(sid: string): Promise<boolean> {
     return this.repository.deleteStream(sid);
@@ -83,6 +102,8 @@ function toStreamModel(info: StreamInfo): StreamModel {
   model.lastEntryId = info.lastEntry?.id ?? null;
   model.lastEntryData = base64(info.lastEntry);
   model.lastEntryMillis = info.lastEntry ? idMillis(info.lastEntry.id) : null;
+  model.firstEntryPayload = info.firstEntry?.data ?? null;
+  model.lastEntryPayload = info.lastEntry?.data ?? null;
   model.meta = info.meta;
   return model;
 }

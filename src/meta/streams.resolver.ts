@@ -9,9 +9,12 @@ import {
   SidsArgs,
   StreamMetaArgs,
   StreamsArgs,
+  UpdateStreamMetaArgs,
 } from './dto/stream.args.js';
 import { GraphQLErrorFilter } from './graphql-errors.js';
 import { StreamModel } from './models/stream.model.js';
+import { JSONScalar } from './json.scalar.js';
+import { payloadJson, payloadText } from './payload-text.js';
 import { StreamMetaService } from './stream-meta.service.js';
 import { formatEntryTime } from './strftime.js';
 
@@ -58,12 +61,67 @@ export class StreamsResolver {
     return this.service.setMeta(sid, meta, update);
   }
 
+  @Mutation(() => JSONScalar, {
+    description:
+      "Sets (or merges into) a stream's metadata, under the newest original's name; answers {meta_set: true}.",
+  })
+  async updateStreamMeta(
+    @Args() args: UpdateStreamMetaArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<{ meta_set: boolean }> {
+    const sid = this.service.metaTarget(args);
+    this.auth.require(who, 'write', [sid], 'graphql');
+    return { meta_set: await this.service.setMeta(sid, args.meta, args.update) };
+  }
+
   @Mutation(() => Boolean, {
     description: 'Deletes the stream and its metadata; false when neither existed (admin only).',
   })
   deleteStream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<boolean> {
     this.auth.requireAdmin(who, 'deleteStream', 'graphql');
     return this.service.deleteStream(sid);
+  }
+
+  @ResolveField(() => String, { description: 'The stream id: the same as `sid`.' })
+  id(@Parent() stream: StreamModel): string {
+    return stream.sid;
+  }
+
+  @ResolveField(() => String, { description: 'The stream id: the same as `sid`.' })
+  streamId(@Parent() stream: StreamModel): string {
+    return stream.sid;
+  }
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description: 'Payload of first-entry as text; null when none or not UTF-8.',
+  })
+  firstEntryString(@Parent() stream: StreamModel): string | null {
+    return stream.firstEntryPayload && payloadText(stream.firstEntryPayload);
+  }
+
+  @ResolveField(() => JSONScalar, {
+    nullable: true,
+    description: 'Payload of first-entry parsed as JSON; null when none or not JSON.',
+  })
+  firstEntryJson(@Parent() stream: StreamModel): unknown {
+    return stream.firstEntryPayload && payloadJson(stream.firstEntryPayload);
+  }
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description: 'Payload of last-entry as text; null when none or not UTF-8.',
+  })
+  lastEntryString(@Parent() stream: StreamModel): string | null {
+    return stream.lastEntryPayload && payloadText(stream.lastEntryPayload);
+  }
+
+  @ResolveField(() => JSONScalar, {
+    nullable: true,
+    description: 'Payload of last-entry parsed as JSON; null when none or not JSON.',
+  })
+  lastEntryJson(@Parent() stream: StreamModel): unknown {
+    return stream.lastEntryPayload && payloadJson(stream.lastEntryPayload);
   }
 
   @ResolveField(() => String, {

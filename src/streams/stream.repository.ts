@@ -225,12 +225,13 @@ export class StreamRepository {
 
   /**
    * Every key of type stream (SCAN … TYPE stream, on every master of a cluster), plus, with
-   * `withMeta`, every sid with metadata.
+   * `withMeta`, every sid with metadata; only those starting with `prefix` when given. Sorted.
    */
-  async listSids(withMeta: boolean): Promise<string[]> {
-    const sids = new Set(await this.scan(['TYPE', 'stream']));
+  async listSids(withMeta: boolean, prefix = ''): Promise<string[]> {
+    const match = prefix === '' ? [] : ['MATCH', `${escapeGlob(prefix)}*`];
+    const sids = new Set(await this.scan([...match, 'TYPE', 'stream']));
     if (withMeta) {
-      for (const key of await this.scan(['MATCH', `${escapeGlob(META_PREFIX)}*`])) {
+      for (const key of await this.scan(['MATCH', `${escapeGlob(META_PREFIX + prefix)}*`])) {
         sids.add(key.slice(META_PREFIX.length));
       }
     }

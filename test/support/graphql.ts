@@ -15,10 +15,11 @@ export async function gql<T = Json>(
   http: string,
   query: string,
   variables?: Json,
+  headers: Record<string, string> = {},
 ): Promise<GqlResponse<T>> {
   const res = await fetch(`${http}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify(variables ? { query, variables } : { query }),
   });
   const body = (await res.json()) as { data?: T | null; errors?: GraphQLFormattedError[] };

@@ -60,6 +60,13 @@ export class ServiceProcess {
     return service;
   }
 
+  /** SIGKILL: no shutdown at all (what a crash or an OOM kill looks like). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** SIGTERM (a graceful shutdown), SIGKILL if it is still running after 15 s. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

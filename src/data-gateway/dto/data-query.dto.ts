@@ -1,7 +1,9 @@
+import { IsOptional } from 'class-validator';
 import { badRequest } from '../../common/errors.js';
 import { BoolQuery, IntQuery, NumberQuery } from '../../common/query.js';
 import { cursorsFor } from '../../streams/cursors.js';
-import { IsCursorList } from '../../streams/validators.js';
+import { deviceStreamPrefix, devicesOf } from '../../streams/device-id.js';
+import { IsCursorList, IsDeviceId } from '../../streams/validators.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),
@@ -20,6 +22,10 @@ export interface PushParams {
   sids: string[];
   header: boolean;
   ack: boolean;
+  /** The devices this connection keeps connected while it is open (docs/devices.md). */
+  devices: string[];
+  /** Patterns the caller needs write permission on besides the sids (`<device>:*`). */
+  alsoWrite: string[];
 }
 
 export interface PullParams {
@@ -41,14 +47,24 @@ export interface ReadParams {
   block: number;
 }
 
-/** `ws://HOST/data/{sid}/push?header=1&ack=0` */
+/** `ws://HOST/data/{sid}/push?header=1&ack=0&device=<id>` */
 export class PushQuery {
   @BoolQuery() header = true;
   @BoolQuery() ack = false;
+  /** Names the device this connection speaks for (else: the `<id>:` prefixes of its sids). */
+  @IsOptional() @IsDeviceId() device?: string;
 
   forSids(sids: string[]): PushParams {
     checkHeader(this.header, sids);
-    return { sids, header: this.header, ack: this.ack };
+    const named = this.device ?? null;
+    return {
+      sids,
+      header: this.header,
+      ack: this.ack,
+      devices: devicesOf(sids, named),
+      // Naming a device speaks for all of its streams: the same permission its mutations need.
+      alsoWrite: named === null ? [] : [`${deviceStreamPrefix(named)}*`],
+    };
   }
 }
 

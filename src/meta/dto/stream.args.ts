@@ -1,6 +1,6 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { IsOptional, ValidateBy } from 'class-validator';
-import { IsSid } from '../../streams/validators.js';
+import { IsDeviceId, IsSid } from '../../streams/validators.js';
 import { JSONScalar } from '../json.scalar.js';
 
 /**
@@ -35,12 +35,9 @@ export class SidArgs {
   sid: string;
 }
 
+/** The metadata to set, and how. */
 @ArgsType()
-export class StreamMetaArgs {
-  @Field(() => String)
-  @IsSid()
-  sid: string;
-
+export class MetaValueArgs {
   @Field(() => JSONScalar, { description: 'A JSON object.' })
   @IsJsonObject()
   meta: Record<string, unknown>;
@@ -50,6 +47,38 @@ export class StreamMetaArgs {
     description: 'Shallow-merge into the existing metadata instead of replacing it.',
   })
   update: boolean;
+}
+
+@ArgsType()
+export class StreamMetaArgs extends MetaValueArgs {
+  @Field(() => String)
+  @IsSid()
+  sid: string;
+}
+
+/**
+ * `updateStreamMeta`, the newest original's name of `streamMeta`: the stream is `sid`, or
+ * `streamId` (with `deviceId`: `<deviceId>:<streamId>`, that device's stream).
+ */
+@ArgsType()
+export class UpdateStreamMetaArgs extends MetaValueArgs {
+  @Field(() => String, { nullable: true, description: 'The stream id (Redis key).' })
+  @IsOptional()
+  @IsSid()
+  sid?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The stream id, or with `deviceId` its id under that device.',
+  })
+  @IsOptional()
+  @IsSid()
+  streamId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The device whose stream `streamId` is.' })
+  @IsOptional()
+  @IsDeviceId()
+  deviceId?: string | null;
 }
 
 @ArgsType()
@@ -63,7 +92,7 @@ export class EntryTimeArgs {
 }
 
 /** A JSON object (not a list, string, number or null). */
-function IsJsonObject(): PropertyDecorator {
+export function IsJsonObject(): PropertyDecorator {
   return ValidateBy({
     name: 'isJsonObject',
     validator: {

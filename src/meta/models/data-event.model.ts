@@ -1,8 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { Field, ObjectType } from '@nestjs/graphql';
 import { JSONScalar } from '../json.scalar.js';
-
-const NOT_JSON = Symbol('not JSON');
+import { NOT_JSON, parsePayloadJson, payloadText } from '../payload-text.js';
 
 /**
  * One entry delivered by the `data` subscription. `data`, `utf8` and `json` are getters, so only
@@ -34,7 +32,7 @@ export class DataEventModel {
 
   @Field(() => String, { nullable: true, description: 'The payload as text; null if not UTF-8.' })
   get utf8(): string | null {
-    return isUtf8(this.payload) ? this.payload.toString('utf8') : null;
+    return payloadText(this.payload);
   }
 
   @Field(() => JSONScalar, {
@@ -42,16 +40,7 @@ export class DataEventModel {
     description: 'The payload parsed as JSON; null if it is not JSON.',
   })
   get json(): unknown {
-    if (this.parsed === undefined) this.parsed = parseJson(this.utf8);
+    if (this.parsed === undefined) this.parsed = parsePayloadJson(this.utf8);
     return this.parsed === NOT_JSON ? null : this.parsed;
-  }
-}
-
-function parseJson(text: string | null): unknown {
-  if (text === null || text.trim() === '') return NOT_JSON;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return NOT_JSON;
   }
 }

@@ -61,4 +61,7 @@ export class StreamModel {
   /** Not in the schema: the entry ids' milliseconds, for the `*EntryTime` fields. */
   firstEntryMillis: number | null;
   lastEntryMillis: number | null;
+  /** Not in the schema: the payloads, for the `*EntryString` and `*EntryJson` fields. */
+  firstEntryPayload: Buffer | null;
+  lastEntryPayload: Buffer | null;
 }
