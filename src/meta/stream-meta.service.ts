@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { badRequest } from '../common/errors.js';
 import { idMillis } from '../streams/entry-id.js';
+import { checkRetentionMeta } from '../streams/retention.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
 import { StreamModel } from './models/stream.model.js';
@@ -47,6 +48,7 @@ export class StreamMetaService {
 
   /** Replaces (or with `update`, shallow-merges into) the stream's metadata. */
   async setMeta(sid: string, meta: Record<string, unknown>, update: boolean): Promise<boolean> {
+    checkRetentionMeta(meta);
     await this.repository.setMeta(sid, meta, update);
     return true;
   }

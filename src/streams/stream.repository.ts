@@ -15,6 +15,7 @@ import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
 import { Appender, orderedAppender } from './ordered-appender.js';
+import { RetentionCache } from './retention.js';
 import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
@@ -53,7 +54,7 @@ const META_MERGE_ATTEMPTS = 100;
 @Injectable()
 export class StreamRepository {
   private readonly logger = new Logger(StreamRepository.name);
-  private readonly maxlen: string | null;
+  private readonly retention: RetentionCache;
   private readonly metaLocks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -62,7 +63,10 @@ export class StreamRepository {
     @Inject(AppConfig) config: AppConfig,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
   ) {
-    this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
+    this.retention = new RetentionCache(
+      { maxLen: config.STREAM_MAXLEN, maxAgeMs: config.STREAM_MAXAGE_MS },
+      (sid) => this.getMeta(sid),
+    );
     this.waitReplicas = config.REDIS_WAIT_REPLICAS;
     // WAIT gives up at half the command timeout: a WAIT still blocked when the command watchdog
     // looks (REDIS_COMMAND_TIMEOUT_MS without a reply) would have its connection replaced.
@@ -79,14 +83,21 @@ export class StreamRepository {
   private appends = 0;
 
   /**
-   * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`) and resolves to its id. Calls made
-   * back to back are pipelined and stored in call order (per stream; on a cluster, per slot: see
+   * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`, or `MINID ~ <now - age>` when the
+   * stream keeps entries by time: see `RetentionCache`) and resolves to its id. Calls made back
+   * to back are pipelined and stored in call order (per stream; on a cluster, per slot: see
    * `appender`). With REDIS_WAIT_REPLICAS, resolves only once that many replicas have the entry.
    */
   append(sid: string, payload: Buffer, id: string = '*'): Promise<string> {
-    const args: (string | Buffer)[] = this.maxlen
-      ? ['XADD', sid, 'MAXLEN', '~', this.maxlen, id, DATA_FIELD, payload]
-      : ['XADD', sid, id, DATA_FIELD, payload];
+    const { xadd, trimTo } = this.retention.next(sid, Date.now());
+    const args: (string | Buffer)[] =
+      xadd.length === 3
+        ? ['XADD', sid, xadd[0], xadd[1], xadd[2], id, DATA_FIELD, payload]
+        : ['XADD', sid, id, DATA_FIELD, payload];
+    if (trimTo > 0) {
+      // Pipelined right behind the XADD; a failure shows on the XADD itself (same key).
+      this.writer.send(sid, ['XTRIM', sid, 'MAXLEN', '~', String(trimTo)]).catch(() => undefined);
+    }
     if (this.waitReplicas > 0) return this.appendReplicated(sid, args);
     // Time one XADD in APPEND_SAMPLE_EVERY: a sample is enough for the latency histogram.
     if (++this.appends % APPEND_SAMPLE_EVERY !== 0) {
@@ -289,6 +300,7 @@ export class StreamRepository {
     const next = previous
       .catch(() => undefined)
       .then(async () => {
+        this.retention.forget(sid);
         if (!update) {
           await this.command(key, ['SET', key, JSON.stringify(meta)]);
           return;
@@ -307,6 +319,7 @@ export class StreamRepository {
       });
     this.metaLocks.set(sid, next);
     const cleanup = () => {
+      this.retention.forget(sid);
       if (this.metaLocks.get(sid) === next) this.metaLocks.delete(sid);
     };
     next.then(cleanup, cleanup);
@@ -324,6 +337,7 @@ export class StreamRepository {
     const stream = await this.command<number>(sid, ['EVAL', DELETE_IF_STREAM, '1', sid]);
     const key = META_PREFIX + sid;
     const meta = await this.command<number>(key, ['DEL', key]);
+    this.retention.forget(sid);
     return stream + meta > 0;
   }
 
