@@ -1,3 +1,4 @@
+import type { Gap } from '../streams/gaps.js';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import { isValidAddId } from '../streams/entry-id.js';
 import { BatchEntry } from '../streams/pull-session.js';
@@ -144,4 +145,14 @@ export function packBatch(batch: readonly BatchEntry[]): { header: string; body:
 /** The error frame sent before a protocol close. */
 export function errorFrame(error: StreamerError): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
+}
+
+/**
+ * The text frame that tells a puller with `gaps=1` what it missed, sent right before the batch
+ * holding entry `to`: `{"gap":{"sid","missed","from","to","exact"}}`. It is not a JSON array, so
+ * it cannot be taken for a batch header.
+ */
+export function gapFrame(gap: Gap): string {
+  const { sid, missed, from, to, exact } = gap;
+  return JSON.stringify({ gap: { sid, missed, from, to, exact } });
 }

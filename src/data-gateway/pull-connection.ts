@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { StreamerError } from '../common/errors.js';
 import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
-import { batchHeader } from './protocol.js';
+import type { Gap } from '../streams/gaps.js';
+import { batchHeader, gapFrame } from './protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from './socket-errors.js';
 import { batchPreamble, binaryFrameHeader } from './ws-frames.js';
@@ -98,7 +99,8 @@ export class PullConnection implements PullSink {
     return this.pacer.ready();
   }
 
-  send(batch: BatchEntry[]): void {
+  send(batch: BatchEntry[], gaps?: readonly Gap[]): void {
+    if (gaps) for (const gap of gaps) this.ws.send(gapFrame(gap));
     const socket = this.socket;
     let bytes = 0;
     // Each chunk is written once the next is known, so the last one carries the callback.

@@ -60,6 +60,8 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           count: p.count,
           latest: p.latest,
           onDropped: this.observer.dropped,
+          gaps: p.gaps,
+          onMissed: this.observer.missed,
           readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
         },
         sink,

@@ -16,7 +16,7 @@ import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
 import { Appender, orderedAppender } from './ordered-appender.js';
 import { RetentionCache } from './retention.js';
-import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
+import { Entry, StreamEntries, StreamInfo, StreamPosition } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
 export const DATA_FIELD = 'd';
@@ -31,6 +31,28 @@ type RawEntry = [Buffer, Buffer[] | null];
 
 const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Where a stream stands, for the gap signal (`StreamPosition`), in one atomic step: XINFO's
+ * counters, and with ARGV[1] set the entries after it (`XRANGE (ARGV[1] + COUNT ARGV[2]`), with
+ * ARGV[3] = '1' the id of the entry before the newest. XINFO's reply carries the first and last
+ * entries, copied inside Redis only: the script returns their ids.
+ */
+const POSITION = `local key = KEYS[1]
+if redis.call('TYPE', key).ok == 'none' then return {{}, 0, 0, '', '0-0', '0-0', '', ''} end
+local info = redis.call('XINFO', 'STREAM', key)
+local f = {}
+for k = 1, #info, 2 do f[info[k]] = info[k + 1] end
+local range = {}
+if ARGV[1] ~= '' then range = redis.call('XRANGE', key, '(' .. ARGV[1], '+', 'COUNT', ARGV[2]) end
+local before = ''
+if ARGV[3] == '1' then
+  local two = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 2)
+  if two[2] then before = two[2][1] end
+end
+local first = f['first-entry'] and f['first-entry'][1] or ''
+local last = f['last-entry'] and f['last-entry'][1] or ''
+return {range, f['entries-added'], f['length'], first, f['max-deleted-entry-id'],
+  f['last-generated-id'], last, before}`;
 /**
  * Compare-and-set of one string key: sets KEYS[1] to ARGV[3] only if it still holds ARGV[2]
  * (ARGV[1] = '1') or is still missing (ARGV[1] = '0'); 1 when set.
@@ -168,6 +190,37 @@ export class StreamRepository {
     const args = ['XRANGE', sid, `(${afterId}`, '+', 'COUNT', String(count)];
     const reply = await this.command<RawEntry[]>(sid, args, AS_BUFFERS);
     return reply.map(toEntry);
+  }
+
+  /**
+   * Where `sid` stands (counters and ids for the gap signal), atomically with up to `count`
+   * entries after `afterId` when given; with `beforeLast`, also the id before the newest.
+   */
+  async position(
+    sid: string,
+    afterId: string | null = null,
+    count = 0,
+    beforeLast = false,
+  ): Promise<{ entries: Entry[]; position: StreamPosition }> {
+    const args = ['EVAL', POSITION, '1', sid, afterId ?? '', String(count), beforeLast ? '1' : '0'];
+    const [range, added, length, first, maxDeleted, lastGenerated, last, before] =
+      await this.command<[RawEntry[], number, number, Raw, Raw, Raw, Raw, Raw]>(
+        sid,
+        args,
+        AS_BUFFERS,
+      );
+    return {
+      entries: range.map(toEntry),
+      position: {
+        added: Number(added),
+        length: Number(length),
+        firstId: str(first) || null,
+        maxDeletedId: str(maxDeleted) ?? ZERO_ID,
+        lastGeneratedId: str(lastGenerated) ?? ZERO_ID,
+        lastId: str(last) || ZERO_ID,
+        beforeLastId: str(before) || null,
+      },
+    };
   }
 
   /**

@@ -26,3 +26,23 @@ export interface StreamInfo {
   lastEntry: Entry | null;
   meta: Record<string, unknown>;
 }
+
+/**
+ * Where a stream stands, as far as the gap signal needs it (`XINFO STREAM`): how many entries
+ * were ever added and how many it holds, so `added - length` entries were removed, from the
+ * front unless entries were deleted in the middle (`maxDeletedId` at or after `firstId`).
+ */
+export interface StreamPosition {
+  /** entries-added */
+  added: number;
+  length: number;
+  /** Id of the first entry (null: empty). */
+  firstId: string | null;
+  /** max-deleted-entry-id (XDEL; trimming leaves it alone). */
+  maxDeletedId: string;
+  lastGeneratedId: string;
+  /** Id of the newest entry (`0-0`: empty). */
+  lastId: string;
+  /** Id of the entry before the newest, when asked for and there is one. */
+  beforeLastId: string | null;
+}

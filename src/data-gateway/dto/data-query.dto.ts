@@ -31,6 +31,8 @@ export interface PullParams {
   maxFps: number;
   ack: boolean;
   header: boolean;
+  /** Send a `gap` text frame before a batch that follows missed entries. */
+  gaps: boolean;
 }
 
 export interface ReadParams {
@@ -61,10 +63,12 @@ export class PullQuery {
   @NumberQuery(0, MAX_FPS) max_fps = 0;
   @BoolQuery() ack = false;
   @BoolQuery() header = true;
+  @BoolQuery() gaps = false;
 
   forSids(sids: string[]): PullParams {
     checkHeader(this.header, sids);
     return {
+      gaps: this.gaps,
       sids,
       cursors: cursorsFor(this.last_entry_id, sids.length, 'last_entry_id'),
       count: this.count,
