@@ -71,6 +71,11 @@ export class AppConfig {
    * bound. A stream's metadata may set its own (`retention: {maxAgeMs, maxLen}`).
    */
   @Transform(toInt) @IsInt() @Min(0) STREAM_MAXAGE_MS = 0;
+  /**
+   * A consumer group's entry pending (delivered, not acknowledged) this long with one consumer is
+   * claimed by another (XAUTOCLAIM); consumers sweep every half of it.
+   */
+  @Transform(toInt) @IsInt() @Min(10) GROUP_CLAIM_IDLE_MS = 30000;
   /** Bounds one WebSocket frame and one HTTP body. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1024 * 1024 * 1024) MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
   /** Blocking Redis connections the live read hub spreads its streams over. */

@@ -156,3 +156,28 @@ export function gapFrame(gap: Gap): string {
   const { sid, missed, from, to, exact } = gap;
   return JSON.stringify({ gap: { sid, missed, from, to, exact } });
 }
+
+/**
+ * A group consumer's acknowledgement (`ack=client`): `{"ack": ["<id>", …]}`, where an item may
+ * also be `[sid, id]` to name the stream when several are pulled.
+ */
+export function parseAckFrame(text: string): (string | [string, string])[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed('an acknowledgement must be JSON: {"ack": ["<entry id>", ...]}');
+  }
+  const ids = (parsed as { ack?: unknown } | null)?.ack;
+  if (!Array.isArray(ids)) throw malformed('an acknowledgement is {"ack": ["<entry id>", ...]}');
+  for (const item of ids) {
+    const ok =
+      typeof item === 'string' ||
+      (Array.isArray(item) &&
+        item.length === 2 &&
+        typeof item[0] === 'string' &&
+        typeof item[1] === 'string');
+    if (!ok) throw malformed('each acknowledged item is an entry id or [sid, entry id]');
+  }
+  return ids as (string | [string, string])[];
+}

@@ -5,6 +5,7 @@ import { idMillis } from '../streams/entry-id.js';
 import { checkRetentionMeta } from '../streams/retention.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
+import { ConsumerGroupModel } from './models/consumer-group.model.js';
 import { StreamModel } from './models/stream.model.js';
 
 /** Streams whose XINFO STREAM is asked for in one pipeline. */
@@ -51,6 +52,16 @@ export class StreamMetaService {
     checkRetentionMeta(meta);
     await this.repository.setMeta(sid, meta, update);
     return true;
+  }
+
+  /** The consumer groups of a stream with their consumers (none when it is no stream). */
+  async consumerGroups(sid: string): Promise<ConsumerGroupModel[]> {
+    return this.repository.groups(sid);
+  }
+
+  /** Removes a consumer group (and its pending entries); false when there was none. */
+  deleteConsumerGroup(sid: string, group: string): Promise<boolean> {
+    return this.repository.deleteGroup(sid, group);
   }
 
   /** Removes the stream and its metadata; false when neither existed. */

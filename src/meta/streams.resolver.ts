@@ -5,12 +5,14 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import {
   EntryTimeArgs,
+  GroupArgs,
   SidArgs,
   SidsArgs,
   StreamMetaArgs,
   StreamsArgs,
 } from './dto/stream.args.js';
 import { GraphQLErrorFilter } from './graphql-errors.js';
+import { ConsumerGroupModel } from './models/consumer-group.model.js';
 import { StreamModel } from './models/stream.model.js';
 import { StreamMetaService } from './stream-meta.service.js';
 import { formatEntryTime } from './strftime.js';
@@ -64,6 +66,25 @@ export class StreamsResolver {
   deleteStream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<boolean> {
     this.auth.requireAdmin(who, 'deleteStream', 'graphql');
     return this.service.deleteStream(sid);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Deletes a consumer group of the stream, with its pending entries; false when there was none (needs write).',
+  })
+  deleteConsumerGroup(
+    @Args() { sid, group }: GroupArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<boolean> {
+    this.auth.require(who, 'write', [sid], 'graphql');
+    return this.service.deleteConsumerGroup(sid, group);
+  }
+
+  @ResolveField(() => [ConsumerGroupModel], {
+    description: 'The consumer groups (XINFO GROUPS), with pending counts and consumers.',
+  })
+  consumerGroups(@Parent() stream: StreamModel): Promise<ConsumerGroupModel[]> {
+    return this.service.consumerGroups(stream.sid);
   }
 
   @ResolveField(() => String, {

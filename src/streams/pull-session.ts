@@ -1,4 +1,4 @@
-import { ErrorCode, StreamerError } from '../common/errors.js';
+import { asStreamerError, StreamerError } from '../common/errors.js';
 import { compareIds, normalizeId, ZERO_ID } from './entry-id.js';
 import { MAX_RANGE_COUNT, rangeWithin } from './bounded-range.js';
 import { keptEntry } from './kept-payload.js';
@@ -22,10 +22,18 @@ export interface PullSink {
    * Delivers one batch: at most `count` entries per stream (one with `latest`), in stream order.
    * `gaps` (only with the `gaps` option) tell what was missed before entries of this batch.
    */
-  send(batch: BatchEntry[], gaps?: readonly Gap[]): void;
+  send(batch: BatchEntry[], gaps?: readonly Gap[], written?: Written): void;
   /** The session stopped for good (Redis unreachable or failing). */
   fail(error: StreamerError): void;
+  /** A group session read everything there was for now (see `GroupSession`). */
+  idle?(): void;
 }
+
+/**
+ * Called once a batch reached the client (a group session acknowledges it then): all of it, or
+ * its first `entries` when the sink could pass on only those.
+ */
+export type Written = (entries?: number) => void;
 
 export interface PullOptions {
   sids: readonly string[];
@@ -458,11 +466,7 @@ export class PullSession implements HubListener {
   private fail(err: unknown): void {
     if (this.closed) return;
     this.close();
-    const error =
-      err instanceof StreamerError
-        ? err
-        : new StreamerError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
-    this.sink.fail(error);
+    this.sink.fail(asStreamerError(err));
   }
 }
 

@@ -16,7 +16,7 @@ import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
 import { Appender, orderedAppender } from './ordered-appender.js';
 import { RetentionCache } from './retention.js';
-import { Entry, StreamEntries, StreamInfo, StreamPosition } from './stream.types.js';
+import { Entry, GroupInfo, StreamEntries, StreamInfo, StreamPosition } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
 export const DATA_FIELD = 'd';
@@ -260,6 +260,128 @@ export class StreamRepository {
     }));
   }
 
+  /**
+   * Creates consumer group `group` on `sid` (`XGROUP CREATE … MKSTREAM`: the stream is created when
+   * missing), delivering entries after `start` (`$`: only new ones, `0`: every entry, or an id);
+   * false when the group existed already (it keeps its own position).
+   */
+  async createGroup(sid: string, group: string, start: string): Promise<boolean> {
+    try {
+      await this.redis.send(sid, ['XGROUP', 'CREATE', sid, group, start, 'MKSTREAM']);
+      return true;
+    } catch (err) {
+      if (err instanceof ErrorReply && err.message.startsWith('BUSYGROUP')) return false;
+      throw toStreamerError(err);
+    }
+  }
+
+  /**
+   * `XREADGROUP GROUP group consumer COUNT count STREAMS sid after`, without blocking: `>` reads
+   * entries never delivered to the group (each goes to this consumer only), an id reads this
+   * consumer's own pending entries after it. Pending entries trimmed from the stream meanwhile
+   * come back as `deleted` ids (they are gone; ack them).
+   */
+  async readGroup(
+    sid: string,
+    group: string,
+    consumer: string,
+    after: string,
+    count: number,
+  ): Promise<{ entries: Entry[]; deleted: string[] }> {
+    const args = ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count)];
+    args.push('STREAMS', sid, after);
+    const reply = await this.command<[Buffer, RawEntry[]][] | null>(sid, args, AS_BUFFERS);
+    const entries: Entry[] = [];
+    const deleted: string[] = [];
+    for (const raw of reply?.[0]?.[1] ?? []) {
+      if (raw[1] === null) deleted.push(raw[0].toString('latin1'));
+      else entries.push(toEntry(raw));
+    }
+    return { entries, deleted };
+  }
+
+  /** `XACK sid group id…`: the group's pending entries that are done; the number acked. */
+  ack(sid: string, group: string, ids: readonly string[]): Promise<number> {
+    return this.command<number>(sid, ['XACK', sid, group, ...ids]);
+  }
+
+  /**
+   * `XAUTOCLAIM`: up to `count` entries of the group pending (with any consumer) for at least
+   * `minIdleMs`, scanning from `start`, become `consumer`'s. `next` is where the scan goes on
+   * (`0-0`: it went round); pending entries trimmed from the stream leave the group on the way.
+   */
+  async claimIdle(
+    sid: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    start: string,
+    count: number,
+  ): Promise<{ next: string; entries: Entry[] }> {
+    const args = ['XAUTOCLAIM', sid, group, consumer, String(minIdleMs), start];
+    args.push('COUNT', String(count));
+    const [next, raw] = await this.command<[Buffer, RawEntry[]]>(sid, args, AS_BUFFERS);
+    return {
+      next: next.toString('latin1'),
+      entries: raw.filter((e) => e[1] !== null).map(toEntry),
+    };
+  }
+
+  /**
+   * Marks `consumer`'s pending entries `ids` idle for `idleMs` already (`XCLAIM … IDLE … JUSTID`,
+   * the delivery count untouched), so that the next `claimIdle` of another consumer takes them.
+   */
+  async releasePending(
+    sid: string,
+    group: string,
+    consumer: string,
+    ids: readonly string[],
+    idleMs: number,
+  ): Promise<void> {
+    const args = ['XCLAIM', sid, group, consumer, '0', ...ids, 'IDLE', String(idleMs), 'JUSTID'];
+    await this.command(sid, args);
+  }
+
+  /** The consumer groups of `sid` (`XINFO GROUPS`, `XINFO CONSUMERS`); none when it is no stream. */
+  async groups(sid: string): Promise<GroupInfo[]> {
+    let reply: Raw[][];
+    try {
+      reply = await this.redis.send<Raw[][]>(sid, ['XINFO', 'GROUPS', sid]);
+    } catch (err) {
+      if (err instanceof ErrorReply) return [];
+      throw toStreamerError(err);
+    }
+    const groups = reply.map(fieldsOf);
+    const consumers = await Promise.all(
+      groups.map((g) =>
+        this.command<Raw[][]>(sid, ['XINFO', 'CONSUMERS', sid, String(str(g.get('name')))]),
+      ),
+    );
+    return groups.map((g, i) => ({
+      name: String(str(g.get('name'))),
+      pending: num(g.get('pending')) ?? 0,
+      lastDeliveredId: String(str(g.get('last-delivered-id'))),
+      entriesRead: num(g.get('entries-read')),
+      lag: num(g.get('lag')),
+      consumers: consumers[i].map(fieldsOf).map((c) => ({
+        name: String(str(c.get('name'))),
+        pending: num(c.get('pending')) ?? 0,
+        idleMs: num(c.get('idle')) ?? 0,
+        inactiveMs: num(c.get('inactive')),
+      })),
+    }));
+  }
+
+  /** `XGROUP DESTROY`: removes the group and its pending entries; false when there was none. */
+  async deleteGroup(sid: string, group: string): Promise<boolean> {
+    try {
+      return (await this.redis.send<number>(sid, ['XGROUP', 'DESTROY', sid, group])) === 1;
+    } catch (err) {
+      if (err instanceof ErrorReply && /no such key/i.test(err.message)) return false;
+      throw toStreamerError(err);
+    }
+  }
+
   /** This connection's Redis client id (for `interrupt`). */
   async connectionId(connection: RedisConnection): Promise<number> {
     try {
@@ -495,16 +617,20 @@ function num(value: Raw): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A flat `[name, value, …]` reply as a map. */
+function fieldsOf(reply: Raw[]): Map<string, Raw> {
+  const fields = new Map<string, Raw>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(str(reply[i])), reply[i + 1]);
+  return fields;
+}
+
 function parseInfo(
   sid: string,
   reply: Raw[] | null,
   error: string | null,
   meta: Record<string, unknown>,
 ): StreamInfo {
-  const fields = new Map<string, Raw>();
-  if (reply) {
-    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(str(reply[i])), reply[i + 1]);
-  }
+  const fields = fieldsOf(reply ?? []);
   const entry = (value: Raw) => (Array.isArray(value) ? toEntry(value as RawEntry) : null);
   return {
     sid,

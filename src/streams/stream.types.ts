@@ -46,3 +46,16 @@ export interface StreamPosition {
   /** Id of the entry before the newest, when asked for and there is one. */
   beforeLastId: string | null;
 }
+
+/** One consumer group of a stream (`XINFO GROUPS` and `XINFO CONSUMERS`). */
+export interface GroupInfo {
+  name: string;
+  /** Entries delivered to the group's consumers and not acknowledged yet. */
+  pending: number;
+  lastDeliveredId: string;
+  /** entries-read (null when Redis cannot tell). */
+  entriesRead: number | null;
+  /** Entries not delivered to the group yet (null when Redis cannot tell). */
+  lag: number | null;
+  consumers: { name: string; pending: number; idleMs: number; inactiveMs: number | null }[];
+}

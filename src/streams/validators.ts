@@ -1,6 +1,6 @@
 import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 import { cursorListProblem } from './cursors.js';
-import { sidListProblem, sidProblem } from './sid.js';
+import { groupNameProblem, sidListProblem, sidProblem } from './sid.js';
 
 /**
  * class-validator decorators for request DTOs of every transport (WebSocket handshake, HTTP,
@@ -45,6 +45,18 @@ export function IsCursorList(): PropertyDecorator {
       validate: (value: unknown) => cursorListProblem(value) === null,
       defaultMessage: (args?: ValidationArguments) =>
         `${args?.property}: ${cursorListProblem(args?.value)}`,
+    },
+  });
+}
+
+/** A consumer group or consumer name. */
+export function IsGroupName(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isGroupName',
+    validator: {
+      validate: (value: unknown) => groupNameProblem(value) === null,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} ${groupNameProblem(args?.value)}`,
     },
   });
 }

@@ -116,6 +116,27 @@ export class DataHttpController {
     schema: { type: 'boolean', default: false },
   })
   @ApiQuery({
+    name: 'group',
+    required: false,
+    description:
+      'read as a consumer of this consumer group (created on first use, from last_entry_id): each entry ' +
+      'goes to one consumer of the group; needs `consumer`',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'consumer',
+    required: false,
+    description:
+      "this reader's name in the group (its unacknowledged entries come back to it first)",
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'ack',
+    required: false,
+    description: 'with `group`: `auto` (the entries are acknowledged once the answer is written)',
+    schema: { type: 'string', enum: ['auto'] },
+  })
+  @ApiQuery({
     name: 'block',
     required: false,
     description: 'ms to wait for an entry when none is there yet (0 = answer at once)',
@@ -158,6 +179,7 @@ export class DataHttpController {
     const result = await this.data.read(sidSegment(req), query, gone.signal);
     res.setHeader('entry-offset', result.entryOffset);
     res.setHeader('x-last-entry-id', result.lastEntryId);
+    if (result.onSent) res.once('finish', result.onSent);
     return new StreamableFile(result.body, {
       type: 'application/octet-stream',
       length: result.body.length,
