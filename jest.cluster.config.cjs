@@ -17,6 +17,8 @@ const SUITES = [
   'graphql-subscriptions',
   'mjpeg',
   'isolation',
+  'groups',
+  'gaps',
 ];
 
 module.exports = {
