@@ -2,6 +2,7 @@ import type { RedisClusterType } from 'redis';
 import { RedisConnections } from '../src/redis/redis-connections.js';
 import { ReadHub } from '../src/streams/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
+import { bearer, mint, SECRET, wsOpen, wsRefusal } from './support/auth.js';
 import { errorCodes, gql, gqlData } from './support/graphql.js';
 import { connectRedis, ON_CLUSTER, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually, TestSocket } from './support/ws.js';
@@ -268,6 +269,52 @@ describe('consumer groups', () => {
   ])('refuses %s at the handshake (400)', async (query) => {
     const socket = new TestSocket(`${server.ws}/data/x/pull?${query}`);
     await expect(socket.opened).rejects.toThrow(/HTTP 400/);
+  });
+
+  it('closes the consumers of a deleted group with 1011 at their next read', async () => {
+    const sid = uniqueKey('grp-deleted');
+    const a = await consumer(sid, 'group=g&consumer=a');
+    await listeners(1);
+    const remove = `mutation($sid: String!) { deleteConsumerGroup(sid: $sid, group: "g") }`;
+    expect(await gqlData(server.http, remove, { sid })).toEqual({ deleteConsumerGroup: true });
+    await add(sid, 1);
+    const { code, reason } = await a.socket.closed;
+    expect(code).toBe(1011);
+    expect(reason).toMatch(/NOGROUP/);
+  });
+
+  it('needs read on the stream to consume, and write to delete a group', async () => {
+    const secured = await startServer({ AUTH_JWT_SECRET: SECRET, STREAM_MAXLEN: 0 });
+    try {
+      const sid = uniqueKey('grp-auth');
+      const reader = await mint({ read: [sid] });
+      const other = await mint({ read: ['elsewhere/*'] });
+      const url = `${secured.ws}/data/${sid}/pull?group=g&consumer=a`;
+      expect((await wsRefusal(url, bearer(other))).status).toBe(403);
+      const ws = await wsOpen(url, bearer(reader));
+      // reading with the group created it
+      await expectEventually(
+        async () => ((await redis.sendCommand(['XINFO', 'GROUPS', sid])) as unknown[]).length === 1,
+      );
+      ws.close();
+      const remove = `mutation($sid: String!) { deleteConsumerGroup(sid: $sid, group: "g") }`;
+      const call = async (token: string) => {
+        const res = await fetch(`${secured.http}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bearer(token) },
+          body: JSON.stringify({ query: remove, variables: { sid } }),
+        });
+        return (await res.json()) as {
+          data?: unknown;
+          errors?: Parameters<typeof errorCodes>[0];
+        };
+      };
+      expect(errorCodes((await call(reader)).errors)).toEqual(['FORBIDDEN']);
+      const writer = await mint({ read: [sid], write: [sid] });
+      expect((await call(writer)).data).toEqual({ deleteConsumerGroup: true });
+    } finally {
+      await secured.close();
+    }
   });
 
   it('refuses malformed acknowledgements with 1007', async () => {

@@ -216,7 +216,8 @@ export class GroupSession implements HubListener {
         .then(({ next, entries }) => {
           lane.claimFrom = next;
           if (next === ZERO_ID) lane.claimDue = false;
-          return { lane, entries };
+          // Its own entries that this connection still holds unacknowledged are not sent again.
+          return { lane, entries: entries.filter((e) => !lane.unacked.has(e.id)) };
         });
     }
     if (lane.drainedAt === lane.wakes) return null;
