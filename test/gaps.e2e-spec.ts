@@ -98,6 +98,9 @@ describe('gap signal for pullers', () => {
     });
     expect(got.slice(1)).toEqual(ids.slice(200).map((id) => ({ id })));
     expect(server.app.get(DataCounters).entriesMissed - missedBefore).toBe(200);
+    const metrics = await (await fetch(`${server.http}/metrics`)).text();
+    const missed = /^redis_streamer_entries_missed_total (\d+)$/m.exec(metrics);
+    expect(Number(missed?.[1])).toBeGreaterThanOrEqual(200);
   });
 
   it('counts exactly what a puller that fell behind lost to trimming while connected', async () => {

@@ -215,6 +215,13 @@ describe('consumer groups', () => {
     expect([...first, ...second]).toEqual(ids);
     expect(await get('h1')).toEqual([]);
     await expectEventually(async () => (await pendingCount(sid, 'g')) === 0);
+    // with block, a GET waits (on the shared hub) for the next entry
+    const waiting = fetch(`${server.http}/data/${sid}?group=g&consumer=h3&block=10000`);
+    await listeners(1);
+    const [later] = await add(sid, 1, 'later');
+    const res = await waiting;
+    await res.arrayBuffer();
+    expect(JSON.parse(res.headers.get('entry-offset') ?? '[]')).toEqual([[sid, later, 0]]);
   });
 
   it('lists groups in GraphQL and deletes one', async () => {
