@@ -135,6 +135,21 @@ describe('consumer groups', () => {
     await expectEventually(async () => (await pendingCount(sid, 'g')) === 0);
   });
 
+  it('with ack=client, count is what a worker holds unacknowledged, the rest goes to others', async () => {
+    const sid = uniqueKey('grp-prefetch');
+    const a = await consumer(sid, 'group=g&consumer=a&ack=client&count=1');
+    const b = await consumer(sid, 'group=g&consumer=b&ack=client&count=1');
+    await listeners(2);
+    const ids = await add(sid, 4);
+    await expectEventually(() => a.ids.length === 1 && b.ids.length === 1);
+    expect(await pendingCount(sid, 'g')).toBe(2);
+    // each acknowledgement lets one more entry go to that worker
+    await a.ack(a.ids);
+    await b.ack(b.ids);
+    await expectEventually(() => a.ids.length === 2 && b.ids.length === 2);
+    expect([...a.ids, ...b.ids].sort()).toEqual([...ids].sort());
+  });
+
   it("hands a disconnected consumer's unacknowledged entries to another at once", async () => {
     // a server whose idle claim would take far longer than this test waits
     const slow = await startServer({ STREAM_MAXLEN: 0, GROUP_CLAIM_IDLE_MS: 600_000 });

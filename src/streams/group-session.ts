@@ -23,8 +23,6 @@ export interface GroupOptions {
   claimIdleMs: number;
 }
 
-/** Entries one `ack=client` consumer holds unacknowledged at most (at least `count`). */
-export const MAX_UNACKED = 1000;
 /** Most entries one XREADGROUP or XAUTOCLAIM asks for. */
 const MAX_READ_COUNT = 1000;
 
@@ -75,8 +73,6 @@ interface LaneRead {
 export class GroupSession implements HubListener {
   private readonly lanes: Lane[];
   private readonly byId = new Map<string, Lane>();
-  private unackedCount = 0;
-  private readonly maxUnacked: number;
   private started = false;
   private closed = false;
   private reading = false;
@@ -89,7 +85,6 @@ export class GroupSession implements HubListener {
     readonly options: GroupOptions,
     private readonly sink: PullSink,
   ) {
-    this.maxUnacked = Math.max(options.count, MAX_UNACKED);
     this.lanes = options.sids.map((sid) => ({
       sid,
       history: ZERO_ID,
@@ -151,7 +146,6 @@ export class GroupSession implements HubListener {
       const id = normalizeId(raw) ?? raw;
       for (const lane of this.lanes) {
         if ((sid === null || lane.sid === sid) && lane.unacked.delete(id)) {
-          this.unackedCount--;
           const ids = done.get(lane);
           if (ids) ids.push(id);
           else done.set(lane, [id]);
@@ -165,14 +159,18 @@ export class GroupSession implements HubListener {
   /** Reads what the sink can take now: own pending entries, then claims, then new entries. */
   pump(): void {
     if (this.closed || !this.started || this.reading || !this.sink.canSend()) return;
-    const room = this.maxUnacked - this.unackedCount;
-    if (this.options.ack === 'client' && room <= 0) return;
     const reads: Promise<LaneRead>[] = [];
     for (const lane of this.lanes) {
       let count = Math.min(this.options.count, MAX_READ_COUNT);
       if (lane.largest > 0)
         count = Math.min(count, Math.floor(this.options.batchBytes / lane.largest));
-      if (this.options.ack === 'client') count = Math.min(count, room);
+      // ack=client: `count` is also what a connection holds unacknowledged per stream at most
+      // (a prefetch): a busy worker leaves new entries to the others.
+      if (this.options.ack === 'client') {
+        const room = this.options.count - lane.unacked.size;
+        if (room <= 0) continue;
+        count = Math.min(count, room);
+      }
       count = Math.max(1, count);
       const read = this.readLane(lane, count);
       if (read) reads.push(read);
@@ -234,10 +232,7 @@ export class GroupSession implements HubListener {
       for (const entry of entries) {
         if (entry.data.length > lane.largest) lane.largest = entry.data.length;
         batch.push({ sid: lane.sid, id: entry.id, data: entry.data });
-        if (this.options.ack === 'client' && !lane.unacked.has(entry.id)) {
-          lane.unacked.add(entry.id);
-          this.unackedCount++;
-        }
+        if (this.options.ack === 'client') lane.unacked.add(entry.id);
       }
     }
     if (batch.length > 0) {
@@ -289,7 +284,6 @@ export class GroupSession implements HubListener {
         .then(() => this.registry.released(lane.sid, group, this))
         .catch(() => undefined); // they are claimed after the idle time instead
     }
-    this.unackedCount = 0;
   }
 
   private fail(err: unknown): void {
