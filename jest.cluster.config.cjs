@@ -19,6 +19,7 @@ const SUITES = [
   'isolation',
   'groups',
   'gaps',
+  'retention',
 ];
 
 module.exports = {
