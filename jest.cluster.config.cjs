@@ -20,6 +20,9 @@ const SUITES = [
   'devices',
   'devices-auth',
   'devices-gateways',
+  'groups',
+  'gaps',
+  'retention',
 ];
 
 module.exports = {

@@ -4,7 +4,7 @@
  *   --quick              smoke run (a few hundred messages per workload; targets not enforced)
  *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
  *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
- *                        e = catch-up memory)
+ *                        e = catch-up memory; g = consumer groups next to plain pullers)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -45,6 +45,7 @@ import { RedisCluster } from '../test/support/redis-cluster.js';
 import {
   BenchContext,
   fanout,
+  groups,
   latency,
   pushThroughput,
   Row,
@@ -66,6 +67,7 @@ const COUNTS = {
   fanout200: { full: 3_000, quick: 100 },
   stalled: { full: 800, quick: 100 },
   catchUp: { full: 48, quick: 8 },
+  groups: { full: 3_000, quick: 100 },
 };
 
 function parse() {
@@ -83,12 +85,12 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d,e')
+    (values.only ?? 'a,b,c,d,e,g')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const known = ['a', 'b', 'c', 'd', 'e', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
+  const known = ['a', 'b', 'c', 'd', 'e', 'g', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -444,6 +446,7 @@ function workloads(
     ['c', 'c500', () => fanout(ctx, n('fanout500'), 500)],
     ['d', 'd', () => stalled(ctx, n('stalled'))],
     ['e', 'e', () => catchUp(ctx, n('catchUp'))],
+    ['g', 'g', () => groups(ctx, n('groups'), 500)],
   ];
 }
 

@@ -872,3 +872,200 @@ export async function catchUp(ctx: BenchContext, count: number): Promise<Workloa
     detail: { count, size },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// g. consumer groups
+
+/** Group consumers (`group=g&consumer=cN`, ack=auto) through the gateway, one receiver each. */
+async function gatewayGroupReaders(
+  ctx: BenchContext,
+  key: string,
+  receivers: Receiver[],
+): Promise<Readers> {
+  const pullers = await Promise.all(
+    receivers.map(async (rx, i) => {
+      const puller = new RawPuller((stamp) => rx.take(stamp));
+      await puller.connect(
+        // header=0: one binary frame per entry, which is what the raw reader takes stamps from
+        `${ctx.url}/data/${enc(key)}/pull?group=g&consumer=c${i}&last_entry_id=0&count=16&header=0`,
+      );
+      return puller;
+    }),
+  );
+  return { close: async () => void (await Promise.all(pullers.map((p) => p.close()))) };
+}
+
+/** The same with node-redis: one connection per consumer, XREADGROUP BLOCK then XACK. */
+async function directGroupReaders(
+  ctx: BenchContext,
+  key: string,
+  receivers: Receiver[],
+  deadline: number,
+): Promise<Readers> {
+  await ctx.redis.sendCommand(['XGROUP', 'CREATE', key, 'g', '0', 'MKSTREAM']);
+  const readers = await Promise.all(
+    receivers.map((_, i) => connectRedis(ctx.redisUrl, `bench-direct-group-${i}`)),
+  );
+  let stop = false;
+  const loops = readers.map(async (client, i) => {
+    const read = ['XREADGROUP', 'GROUP', 'g', `c${i}`, 'COUNT', '16', 'BLOCK', '200'];
+    while (!stop && Date.now() < deadline) {
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        reply = await client.sendCommand([...read, 'STREAMS', key, '>'], AS_BUFFERS);
+      } catch {
+        return;
+      }
+      if (!reply) continue;
+      const ids: string[] = [];
+      for (const [, entries] of reply) {
+        for (const [id, fields] of entries) {
+          ids.push(id.toString('latin1'));
+          receivers[i].take(fields[1]);
+        }
+      }
+      if (ids.length > 0)
+        await client.sendCommand(['XACK', key, 'g', ...ids]).catch(() => undefined);
+    }
+  });
+  return {
+    close: async () => {
+      stop = true;
+      await Promise.race([Promise.all(loops), sleep(1000)]);
+      readers.forEach(dropRedis);
+    },
+  };
+}
+
+interface GroupRun {
+  publish: PacedResult;
+  /** Entries the group's consumers got together (each entry should reach one of them once). */
+  delivered: number;
+  perConsumer: number[];
+  /** Entries per second from the first publish to the last entry the group received. */
+  deliveryRate: number | null;
+  latency: Percentiles;
+  plain: { delivered: number; expected: number; latency: Percentiles };
+  server?: ResourceWindow;
+}
+
+async function groupRun(
+  ctx: BenchContext,
+  key: string,
+  spec: PubSubSpec,
+  through: 'gateway' | 'direct',
+): Promise<GroupRun> {
+  const deadline = Date.now() + spec.budgetMs;
+  const group = Array.from({ length: 4 }, () => new Receiver(spec.count));
+  const plain = Array.from({ length: spec.pullers }, () => new Receiver(spec.count));
+  const errors = { count: 0 };
+  const groupReaders =
+    through === 'gateway'
+      ? await gatewayGroupReaders(ctx, key, group)
+      : await directGroupReaders(ctx, key, group, deadline);
+  const plainReaders =
+    through === 'gateway'
+      ? await gatewayReaders(ctx, key, plain)
+      : await directReaders(ctx, key, plain, deadline, errors);
+  const publisher =
+    through === 'gateway'
+      ? await gatewayPublisher(ctx, key, spec)
+      : await directPublisher(ctx, key, spec, errors);
+  const window = through === 'gateway' ? ctx.sampler.window() : null;
+  const started = performance.now();
+  let lastAt = started;
+  const total = () => group.reduce((s, r) => s + r.received, 0);
+  const publish = await paced(spec.rate, spec.count, deadline, publisher.send, publisher.blocked);
+  const until = Math.min(deadline, Date.now() + 10_000);
+  await waitUntil(() => {
+    if (total() < publish.sent) return false;
+    lastAt = performance.now();
+    return true;
+  }, until);
+  await waitUntil(() => plain.every((r) => r.received >= publish.sent), until);
+  const server = window?.();
+  await Promise.all([groupReaders.close(), plainReaders.close(), publisher.close()]);
+  const delivered = total();
+  return {
+    publish,
+    delivered,
+    perConsumer: group.map((r) => r.received),
+    deliveryRate: delivered >= publish.sent ? (delivered * 1000) / (lastAt - started) : null,
+    latency: percentiles(group.map((r) => r.latencies())),
+    plain: {
+      delivered: plain.reduce((s, r) => s + r.received, 0),
+      expected: publish.sent * plain.length,
+      latency: percentiles(plain.map((r) => r.latencies())),
+    },
+    server,
+  };
+}
+
+/**
+ * g. Consumer groups: 4 consumers of one group (ack=auto) sharing `rate` x 64 KiB, next to 4
+ * plain pullers of the same stream; direct = 4 node-redis XREADGROUP BLOCK + XACK loops and 4
+ * XREAD loops.
+ */
+export async function groups(
+  ctx: BenchContext,
+  count: number,
+  rate: number,
+): Promise<WorkloadResult> {
+  const spec: PubSubSpec = { size: 64 * 1024, rate, count, pullers: 4, budgetMs: 90_000 };
+  const name = `g groups ${rate}/s`;
+  const gw = await groupRun(ctx, ctx.key('g:gw'), spec, 'gateway');
+  await ctx.redis.sendCommand(['DEL', ctx.key('g:gw')]);
+  const direct = await groupRun(ctx, ctx.key('g:direct'), spec, 'direct');
+  await ctx.redis.sendCommand(['DEL', ctx.key('g:direct')]);
+  const share = (r: GroupRun) => (r.publish.sent > 0 ? (100 * r.delivered) / r.publish.sent : null);
+  const plainShare = (r: GroupRun) =>
+    r.plain.expected > 0 ? (100 * r.plain.delivered) / r.plain.expected : null;
+  const ms = (v: number | null) => (v === null ? 'n/a' : v.toFixed(2));
+  const rows: Row[] = [
+    {
+      workload: name,
+      metric: `${rate}/s x 64 KiB -> 4 group consumers, delivered once (%)`,
+      gateway: share(gw),
+      direct: share(direct),
+      ratio: ratio(share(gw), share(direct)),
+      target: '100 %',
+      pass: gw.delivered === gw.publish.sent,
+      note: `per consumer gw ${gw.perConsumer.join('/')}, direct ${direct.perConsumer.join('/')}`,
+      server: gw.server,
+    },
+    {
+      workload: name,
+      metric: 'group delivery rate (entries/s)',
+      gateway: gw.deliveryRate,
+      direct: direct.deliveryRate,
+      ratio: ratio(gw.deliveryRate, direct.deliveryRate),
+      target: '>= 0.95 x publisher',
+      pass: atLeast(gw.deliveryRate, 0.95 * gw.publish.rate),
+      note: `publisher ${gw.publish.rate.toFixed(0)}/s (direct ${direct.publish.rate.toFixed(0)}/s)`,
+      server: gw.server,
+    },
+    {
+      workload: name,
+      metric: 'p99 latency, group consumers (ms)',
+      gateway: gw.latency.p99,
+      direct: direct.latency.p99,
+      ratio: ratio(gw.latency.p99, direct.latency.p99),
+      target: '',
+      pass: null,
+      note: `p50 gw ${ms(gw.latency.p50)} direct ${ms(direct.latency.p50)} ms`,
+      server: gw.server,
+    },
+    {
+      workload: name,
+      metric: '4 plain pullers alongside: delivered (%) / p99 (ms)',
+      gateway: plainShare(gw),
+      direct: plainShare(direct),
+      ratio: ratio(plainShare(gw), plainShare(direct)),
+      target: '100 %',
+      pass: plainShare(gw) === 100,
+      note: `p99 gw ${ms(gw.plain.latency.p99)} direct ${ms(direct.plain.latency.p99)} ms`,
+      server: gw.server,
+    },
+  ];
+  return { rows, detail: { spec, gateway: gw, direct } };
+}

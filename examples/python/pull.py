@@ -41,7 +41,7 @@ def split_batch(header, entries):
         yield sid, t, entries[start:end]
 
 
-async def pull(url, sids, start, count, expect, duration, latest, token):
+async def pull(url, sids, start, count, expect, duration, latest, gaps, token):
     cursors = {sid: start for sid in sids}
     deadline = time.monotonic() + duration if duration else None
     received, batches, attempt = 0, 0, 0
@@ -57,6 +57,8 @@ async def pull(url, sids, start, count, expect, duration, latest, token):
         }
         if latest:
             query["latest"] = 1
+        if gaps:
+            query["gaps"] = 1
         endpoint = (
             f"{url.replace('http', 'ws', 1)}/data/{'+'.join(quote(s, safe='') for s in sids)}/pull?"
             + urlencode(query)
@@ -70,6 +72,11 @@ async def pull(url, sids, start, count, expect, duration, latest, token):
                         header = json.loads(await asyncio.wait_for(ws.recv(), timeout))
                     except asyncio.TimeoutError:
                         break
+                    if isinstance(header, dict) and "gap" in header:  # gaps=1: entries missed
+                        gap = header["gap"]
+                        bound = "" if gap["exact"] else "at least "
+                        print(f"{gap['sid']}: missed {bound}{gap['missed']} entries between {gap['from']} and {gap['to']}")
+                        continue
                     if isinstance(header, dict):  # {"error": {...}} before a close
                         raise SystemExit(f"server refused: {header['error']}")
                     entries = await ws.recv()
@@ -103,9 +110,10 @@ def main():
     p.add_argument("--expect", type=int, default=0, help="stop after this many entries (fail if fewer by --duration)")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds")
     p.add_argument("--latest", action="store_true", help="only the newest entry, skip what we cannot keep up with")
+    p.add_argument("--gaps", action="store_true", help="print what was missed (trimmed, or skipped by --latest)")
     p.add_argument("--token", default=os.environ.get("RS_TOKEN", ""), help="access token (or RS_TOKEN)")
     a = p.parse_args()
-    asyncio.run(pull(a.url, a.sid.split("+"), a.start, a.count, a.expect, a.duration, a.latest, a.token))
+    asyncio.run(pull(a.url, a.sid.split("+"), a.start, a.count, a.expect, a.duration, a.latest, a.gaps, a.token))
 
 
 if __name__ == "__main__":

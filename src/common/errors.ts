@@ -34,6 +34,12 @@ export class StreamerError extends Error {
   }
 }
 
+/** `err` as a coded error: unexpected failures become INTERNAL with their message. */
+export function asStreamerError(err: unknown): StreamerError {
+  if (err instanceof StreamerError) return err;
+  return new StreamerError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
+}
+
 export const malformed = (message: string) => new StreamerError(ErrorCode.MalformedData, message);
 export const badRequest = (message: string) => new StreamerError(ErrorCode.BadRequest, message);
 

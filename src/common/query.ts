@@ -30,6 +30,26 @@ export function BoolQuery(): PropertyDecorator {
   );
 }
 
+/** `1/0`, `true/false`, or one of `words` (kept as the word). */
+export function BoolOrWordQuery(words: readonly string[]): PropertyDecorator {
+  return both(
+    Transform(({ value }: { value: unknown }) => {
+      if (value === '') return undefined;
+      if (typeof value !== 'string' || words.includes(value)) return value;
+      return TRUE.has(value) ? true : FALSE.has(value) ? false : value;
+    }),
+    ValidateBy({
+      name: 'boolOrWordQuery',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'boolean' || (typeof value === 'string' && words.includes(value)),
+        defaultMessage: (args?: ValidationArguments) =>
+          `query parameter ${args?.property} must be 1/0, true/false or ${words.join('/')}, got ${shown(args?.value)}`,
+      },
+    }),
+  );
+}
+
 /** A non-negative integer within [min, max]. */
 export function IntQuery(min: number, max: number): PropertyDecorator {
   return boundedQuery(min, max, /^\d+$/, 'an integer');

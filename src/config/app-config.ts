@@ -66,6 +66,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(16) REDIS_WAIT_REPLICAS = 0;
   /** Approximate cap on each stream's length (XADD MAXLEN ~); 0 = no cap. */
   @Transform(toInt) @IsInt() @Min(0) STREAM_MAXLEN = 1000;
+  /**
+   * Keep each stream's entries younger than this many ms (XADD MINID ~ now - age); 0 = no time
+   * bound. A stream's metadata may set its own (`retention: {maxAgeMs, maxLen}`).
+   */
+  @Transform(toInt) @IsInt() @Min(0) STREAM_MAXAGE_MS = 0;
+  /**
+   * A consumer group's entry pending (delivered, not acknowledged) this long with one consumer is
+   * claimed by another (XAUTOCLAIM); consumers sweep every half of it.
+   */
+  @Transform(toInt) @IsInt() @Min(10) GROUP_CLAIM_IDLE_MS = 30000;
   /** Bounds one WebSocket frame and one HTTP body. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1024 * 1024 * 1024) MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
   /** Blocking Redis connections the live read hub spreads its streams over. */

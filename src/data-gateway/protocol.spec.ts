@@ -1,5 +1,5 @@
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import { checkFrameLength, packBatch, parsePushHeader } from './protocol.js';
+import { checkFrameLength, packBatch, parseAckFrame, parsePushHeader } from './protocol.js';
 
 function codeOf(fn: () => unknown): ErrorCode | undefined {
   try {
@@ -112,4 +112,20 @@ describe('packBatch', () => {
     expect(JSON.parse(header)).toEqual([['s', '9-9', 0]]);
     expect(body).toBe(data);
   });
+});
+
+describe('parseAckFrame', () => {
+  it('takes ids and [sid, id] pairs', () => {
+    expect(parseAckFrame('{"ack": ["1-0", ["cam", "2-0"]]}')).toEqual(['1-0', ['cam', '2-0']]);
+    expect(parseAckFrame('{"ack": []}')).toEqual([]);
+  });
+
+  it.each(['not json', '{"ack": 5}', '[]', 'null', '{"ack": [1]}', '{"ack": [["cam"]]}'])(
+    'refuses %s as malformed data',
+    (text) => {
+      expect(() => parseAckFrame(text)).toThrow(
+        expect.objectContaining({ code: 'MALFORMED_DATA' }) as Error,
+      );
+    },
+  );
 });

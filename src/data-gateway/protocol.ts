@@ -1,3 +1,4 @@
+import type { Gap } from '../streams/gaps.js';
 import { ErrorCode, malformed, StreamerError } from '../common/errors.js';
 import { isValidAddId } from '../streams/entry-id.js';
 import { BatchEntry } from '../streams/pull-session.js';
@@ -144,4 +145,39 @@ export function packBatch(batch: readonly BatchEntry[]): { header: string; body:
 /** The error frame sent before a protocol close. */
 export function errorFrame(error: StreamerError): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
+}
+
+/**
+ * The text frame that tells a puller with `gaps=1` what it missed, sent right before the batch
+ * holding entry `to`: `{"gap":{"sid","missed","from","to","exact"}}`. It is not a JSON array, so
+ * it cannot be taken for a batch header.
+ */
+export function gapFrame(gap: Gap): string {
+  const { sid, missed, from, to, exact } = gap;
+  return JSON.stringify({ gap: { sid, missed, from, to, exact } });
+}
+
+/**
+ * A group consumer's acknowledgement (`ack=client`): `{"ack": ["<id>", …]}`, where an item may
+ * also be `[sid, id]` to name the stream when several are pulled.
+ */
+export function parseAckFrame(text: string): (string | [string, string])[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed('an acknowledgement must be JSON: {"ack": ["<entry id>", ...]}');
+  }
+  const ids = (parsed as { ack?: unknown } | null)?.ack;
+  if (!Array.isArray(ids)) throw malformed('an acknowledgement is {"ack": ["<entry id>", ...]}');
+  for (const item of ids) {
+    const ok =
+      typeof item === 'string' ||
+      (Array.isArray(item) &&
+        item.length === 2 &&
+        typeof item[0] === 'string' &&
+        typeof item[1] === 'string');
+    if (!ok) throw malformed('each acknowledged item is an entry id or [sid, entry id]');
+  }
+  return ids as (string | [string, string])[];
 }

@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { StreamerError } from '../common/errors.js';
-import { BatchEntry, PullSession, PullSink } from '../streams/pull-session.js';
-import { batchHeader } from './protocol.js';
+import type { BatchEntry, PullSink, Written } from '../streams/pull-session.js';
+import type { Gap } from '../streams/gaps.js';
+import { batchHeader, gapFrame } from './protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from './socket-errors.js';
 import { batchPreamble, binaryFrameHeader } from './ws-frames.js';
@@ -18,6 +19,14 @@ export interface PullSinkOptions {
   heartbeatMs: number;
   /** Socket backlog (bytes) above which no batch is sent until it drains. */
   highWater: number;
+  /** Takes the client's text frames (a group consumer's acks) instead of `ack`. */
+  onText?: (data: Buffer) => void;
+}
+
+/** What a connection drives: a pull session or a group session. */
+interface Session {
+  pump(): void;
+  close(): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -52,7 +61,7 @@ export class SinglePreambles {
  * frame and the payloads, each as Redis returned it, leave in one write (no concatenation).
  */
 export class PullConnection implements PullSink {
-  private session: PullSession | null = null;
+  private session: Session | null = null;
   private awaitingAck = false;
   private lastSent = Date.now();
   private readonly pacer: FramePacer;
@@ -75,7 +84,11 @@ export class PullConnection implements PullSink {
     private readonly preambles = new SinglePreambles(),
   ) {
     this.pacer = new FramePacer(options.maxFps, () => this.session?.pump());
-    ws.on('message', (_data: Buffer, isBinary: boolean) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (this.options.onText && !isBinary) {
+        this.options.onText(data);
+        return;
+      }
       if (this.options.ack && !isBinary && this.awaitingAck) {
         this.awaitingAck = false;
         this.session?.pump();
@@ -85,7 +98,7 @@ export class PullConnection implements PullSink {
     if (options.header && options.heartbeatMs > 0) this.scheduleHeartbeat(options.heartbeatMs);
   }
 
-  attach(session: PullSession): void {
+  attach(session: Session): void {
     this.session = session;
   }
 
@@ -98,7 +111,8 @@ export class PullConnection implements PullSink {
     return this.pacer.ready();
   }
 
-  send(batch: BatchEntry[]): void {
+  send(batch: BatchEntry[], gaps?: readonly Gap[], written?: Written): void {
+    if (gaps) for (const gap of gaps) this.ws.send(gapFrame(gap));
     const socket = this.socket;
     let bytes = 0;
     // Each chunk is written once the next is known, so the last one carries the callback.
@@ -130,7 +144,15 @@ export class PullConnection implements PullSink {
         held = entry.data;
       }
     }
-    socket.write(held, this.afterWrite);
+    socket.write(
+      held,
+      written
+        ? (err?: Error | null) => {
+            this.afterWrite();
+            if (!err) written();
+          }
+        : this.afterWrite,
+    );
     socket.uncork();
     this.sent();
     this.onDelivered?.(batch.length, bytes);

@@ -5,11 +5,15 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
+import { StreamerError } from '../common/errors.js';
+import { GroupSession } from '../streams/group-session.js';
+import { GroupSessions } from '../streams/group-sessions.js';
 import { PullSessions } from '../streams/pull-sessions.js';
 import { DataGatewayOptions, guardConnection } from './data-ws.adapter.js';
-import { PullParams, PullQuery } from './dto/data-query.dto.js';
+import { GroupParams, PullParams, PullQuery } from './dto/data-query.dto.js';
 import { PullConnection, SinglePreambles } from './pull-connection.js';
-import { reportLibraryCloses } from './socket-errors.js';
+import { parseAckFrame } from './protocol.js';
+import { closeWithError, reportLibraryCloses } from './socket-errors.js';
 
 /**
  * `ws://HOST/data/{sid}/pull` (SPEC "WebSocket pull"): the handshake was validated before the
@@ -29,6 +33,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
 
   constructor(
     private readonly sessions: PullSessions,
+    private readonly groups: GroupSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -40,19 +45,8 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
   handleConnection(ws: WebSocket, req: IncomingMessage, p: PullParams): void {
     guardConnection(ws, this.logger, () => {
       reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
-      const sink = new PullConnection(
-        ws,
-        req.socket,
-        {
-          header: p.header,
-          ack: p.ack,
-          maxFps: p.maxFps,
-          heartbeatMs: p.block,
-          highWater: this.config.PULL_HIGH_WATER_BYTES,
-        },
-        this.observer.pulled,
-        this.preambles,
-      );
+      if (p.group) return this.connectGroup(ws, req, p, p.group);
+      const sink = this.connection(ws, req, p);
       const session = this.sessions.create(
         {
           sids: p.sids,
@@ -60,6 +54,8 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           count: p.count,
           latest: p.latest,
           onDropped: this.observer.dropped,
+          gaps: p.gaps,
+          onMissed: this.observer.missed,
           readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
         },
         sink,
@@ -67,6 +63,50 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
       sink.attach(session);
       void session.start();
     });
+  }
+
+  /**
+   * A consumer of a consumer group (`group=G&consumer=C`): a group session on the shared hub;
+   * with `ack=client` the client's text frames are its acknowledgements.
+   */
+  private connectGroup(ws: WebSocket, req: IncomingMessage, p: PullParams, g: GroupParams): void {
+    let session: GroupSession | null = null;
+    const onText = (data: Buffer) => {
+      if (g.ack !== 'client') return;
+      try {
+        session?.acknowledge(parseAckFrame(data.toString('utf8')));
+      } catch (err) {
+        closeWithError(ws, err as StreamerError);
+      }
+    };
+    const sink = this.connection(ws, req, p, onText);
+    const { sids, cursors: starts, count } = p;
+    const options = { sids, group: g.name, consumer: g.consumer, starts, count, ack: g.ack };
+    session = this.groups.create(options, sink);
+    sink.attach(session);
+    void session.start();
+  }
+
+  private connection(
+    ws: WebSocket,
+    req: IncomingMessage,
+    p: PullParams,
+    onText?: (data: Buffer) => void,
+  ): PullConnection {
+    return new PullConnection(
+      ws,
+      req.socket,
+      {
+        header: p.header,
+        ack: p.ack,
+        maxFps: p.maxFps,
+        heartbeatMs: p.block,
+        highWater: this.config.PULL_HIGH_WATER_BYTES,
+        onText,
+      },
+      this.observer.pulled,
+      this.preambles,
+    );
   }
 }
 

@@ -4,8 +4,10 @@ import { badRequest } from '../common/errors.js';
 import { deviceStreamPrefix } from '../streams/device-id.js';
 import { idMillis } from '../streams/entry-id.js';
 import { assertSid } from '../streams/sid.js';
+import { checkRetentionMeta } from '../streams/retention.js';
 import { StreamRepository } from '../streams/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/stream.types.js';
+import { ConsumerGroupModel } from './models/consumer-group.model.js';
 import { StreamModel } from './models/stream.model.js';
 
 /** Streams whose XINFO STREAM is asked for in one pipeline. */
@@ -49,6 +51,7 @@ export class StreamMetaService {
 
   /** Replaces (or with `update`, shallow-merges into) the stream's metadata. */
   async setMeta(sid: string, meta: Record<string, unknown>, update: boolean): Promise<boolean> {
+    checkRetentionMeta(meta);
     await this.repository.setMeta(sid, meta, update);
     return true;
   }
@@ -68,6 +71,16 @@ export class StreamMetaService {
       return sid;
     }
     return assertSid(deviceId == null ? streamId! : deviceStreamPrefix(deviceId) + streamId!);
+  }
+
+  /** The consumer groups of a stream with their consumers (none when it is no stream). */
+  async consumerGroups(sid: string): Promise<ConsumerGroupModel[]> {
+    return this.repository.groups(sid);
+  }
+
+  /** Removes a consumer group (and its pending entries); false when there was none. */
+  deleteConsumerGroup(sid: string, group: string): Promise<boolean> {
+    return this.repository.deleteGroup(sid, group);
   }
 
   /** Removes the stream and its metadata; false when neither existed. */

@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import {
   EntryTimeArgs,
+  GroupArgs,
   SidArgs,
   SidsArgs,
   StreamMetaArgs,
@@ -12,6 +13,7 @@ import {
   UpdateStreamMetaArgs,
 } from './dto/stream.args.js';
 import { GraphQLErrorFilter } from './graphql-errors.js';
+import { ConsumerGroupModel } from './models/consumer-group.model.js';
 import { StreamModel } from './models/stream.model.js';
 import { JSONScalar } from './json.scalar.js';
 import { payloadJson, payloadText } from './payload-text.js';
@@ -122,6 +124,25 @@ export class StreamsResolver {
   })
   lastEntryJson(@Parent() stream: StreamModel): unknown {
     return stream.lastEntryPayload && payloadJson(stream.lastEntryPayload);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Deletes a consumer group of the stream, with its pending entries; false when there was none (needs write).',
+  })
+  deleteConsumerGroup(
+    @Args() { sid, group }: GroupArgs,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<boolean> {
+    this.auth.require(who, 'write', [sid], 'graphql');
+    return this.service.deleteConsumerGroup(sid, group);
+  }
+
+  @ResolveField(() => [ConsumerGroupModel], {
+    description: 'The consumer groups (XINFO GROUPS), with pending counts and consumers.',
+  })
+  consumerGroups(@Parent() stream: StreamModel): Promise<ConsumerGroupModel[]> {
+    return this.service.consumerGroups(stream.sid);
   }
 
   @ResolveField(() => String, {

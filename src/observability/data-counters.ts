@@ -19,6 +19,7 @@ export class DataCounters implements DataObserver {
   entriesPulled = 0;
   bytesPulled = 0;
   entriesDropped = 0;
+  entriesMissed = 0;
   /** Registered with the application's registry by `MetricsService`. */
   readonly xadd = new LatencyHistogram(
     'redis_streamer_xadd_duration_seconds',
@@ -38,6 +39,10 @@ export class DataCounters implements DataObserver {
 
   readonly dropped = (entries: number): void => {
     this.entriesDropped += entries;
+  };
+
+  readonly missed = (entries: number): void => {
+    this.entriesMissed += entries;
   };
 
   readonly appended = (seconds: number): void => {

@@ -60,6 +60,11 @@ export class MetricsService implements OnModuleInit {
       () => streamer.entriesDropped,
     );
     counter(
+      'entries_missed_total',
+      'Entries pullers with gaps=1 were told they missed (trimmed before read, or skipped by latest); lower bounds count as such',
+      () => streamer.entriesMissed,
+    );
+    counter(
       'redis_errors_total',
       'Errors reported by Redis connections (refused connects, resets, timeouts)',
       () => connections.errorCount,

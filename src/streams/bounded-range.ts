@@ -1,5 +1,5 @@
 import { StreamRepository } from './stream.repository.js';
-import { Entry } from './stream.types.js';
+import { Entry, StreamPosition } from './stream.types.js';
 
 /** Most entries one XRANGE asks for. */
 export const MAX_RANGE_COUNT = 1000;
@@ -27,6 +27,8 @@ export async function rangeWithin(
   count: number,
   budget: number,
   estimate = 0,
+  /** When given, the first read also learns where the stream stands (atomically with it). */
+  onPosition?: (position: StreamPosition) => void,
 ): Promise<BoundedRange> {
   const entries: Entry[] = [];
   let bytes = 0;
@@ -41,7 +43,14 @@ export async function rangeWithin(
             Math.min(count - entries.length, MAX_RANGE_COUNT, Math.floor(room / estimate)),
           )
         : 1;
-    const read = await repository.rangeAfter(sid, cursor, want);
+    let read: Entry[];
+    if (onPosition && cursor === afterId) {
+      const probed = await repository.position(sid, cursor, want);
+      onPosition(probed.position);
+      read = probed.entries;
+    } else {
+      read = await repository.rangeAfter(sid, cursor, want);
+    }
     let largest = 0;
     for (const entry of read) {
       const size = entry.data.length;

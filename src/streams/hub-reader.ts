@@ -70,7 +70,8 @@ export class HubReader {
   /** XREAD COUNT: as many entries as fit `batchBytes` at the largest entry size seen last. */
   private readCount = READ_COUNT;
   /** Entries read but not yet handed to the listeners (delivered once the next read is issued). */
-  private deliveries: { stream: HubStream; prevId: string; entries: Entry[] }[] = [];
+  private deliveries: { stream: HubStream; prevId: string; entries: Entry[]; caughtUp: boolean }[] =
+    [];
   /** Cluster mode: the node the connection is open to, where CLIENT UNBLOCK must go. */
   private node: NodeAddress | null = null;
   /** Cluster mode: where the last MOVED said the slot went (null: ask the topology). */
@@ -320,6 +321,9 @@ export class HubReader {
     const streams = [...this.streamSet];
     const sids = streams.map((s) => s.sid);
     const cursors = streams.map((s) => s.cursor);
+    const asked = this.readCount;
+    // After following a moved slot, the cursors may have fallen behind trimming meanwhile.
+    const followed = this.moves > 0;
     this.inFlightVersion = this.version;
     this.readSeq++;
     let results;
@@ -345,7 +349,8 @@ export class HubReader {
       if (first === entries.length) continue;
       const fresh = first === 0 ? entries : entries.slice(first);
       // The cursor moves now: the next XREAD, issued before these are delivered, starts after them.
-      this.deliveries.push({ stream, prevId: stream.cursor, entries: fresh });
+      const caughtUp = entries.length < asked && !followed;
+      this.deliveries.push({ stream, prevId: stream.cursor, entries: fresh, caughtUp });
       stream.cursor = fresh[fresh.length - 1].id;
     }
   }
@@ -355,12 +360,12 @@ export class HubReader {
     const batches = this.deliveries;
     if (batches.length === 0) return;
     this.deliveries = [];
-    for (const { stream, prevId, entries } of batches) {
+    for (const { stream, prevId, entries, caughtUp } of batches) {
       // A stream detached since its read has no one left to tell (a re-attach starts afresh).
       if (!this.streamSet.has(stream)) continue;
       for (const listener of stream.listeners) {
         try {
-          listener.onEntries(stream.sid, prevId, entries);
+          listener.onEntries(stream.sid, prevId, entries, caughtUp);
         } catch (err) {
           this.host.logger.error(
             `listener of ${JSON.stringify(stream.sid)} failed: ${(err as Error).message}`,

@@ -1,10 +1,11 @@
-import { ErrorCode, StreamerError } from '../common/errors.js';
+import { asStreamerError, StreamerError } from '../common/errors.js';
 import { compareIds, normalizeId, ZERO_ID } from './entry-id.js';
 import { MAX_RANGE_COUNT, rangeWithin } from './bounded-range.js';
 import { keptEntry } from './kept-payload.js';
 import { HubListener, ReadHub } from './read-hub.js';
 import { StreamRepository } from './stream.repository.js';
-import { Entry } from './stream.types.js';
+import { Gap, GapCount, skippedBeforeNewest, trimmedAfter } from './gaps.js';
+import { Entry, StreamPosition } from './stream.types.js';
 
 /** One entry of a batch handed to a sink. */
 export interface BatchEntry {
@@ -17,11 +18,22 @@ export interface BatchEntry {
 export interface PullSink {
   /** Whether a batch may be sent now; when it turns true again the sink calls `session.pump()`. */
   canSend(): boolean;
-  /** Delivers one batch: at most `count` entries per stream (one with `latest`), in stream order. */
-  send(batch: BatchEntry[]): void;
+  /**
+   * Delivers one batch: at most `count` entries per stream (one with `latest`), in stream order.
+   * `gaps` (only with the `gaps` option) tell what was missed before entries of this batch.
+   */
+  send(batch: BatchEntry[], gaps?: readonly Gap[], written?: Written): void;
   /** The session stopped for good (Redis unreachable or failing). */
   fail(error: StreamerError): void;
+  /** A group session read everything there was for now (see `GroupSession`). */
+  idle?(): void;
 }
+
+/**
+ * Called once a batch reached the client (a group session acknowledges it then): all of it, or
+ * its first `entries` when the sink could pass on only those.
+ */
+export type Written = (entries?: number) => void;
 
 export interface PullOptions {
   sids: readonly string[];
@@ -33,6 +45,13 @@ export interface PullOptions {
   latest: boolean;
   /** Entries skipped because of `latest` (for metrics). */
   onDropped?: (n: number) => void;
+  /**
+   * Tell the sink what was missed (`Gap`): entries trimmed before they were read, or skipped by
+   * `latest`. Costs one script call where history is read; nothing on the live path.
+   */
+  gaps?: boolean;
+  /** Entries reported missed in gaps (for metrics). */
+  onMissed?: (n: number) => void;
   /**
    * Payload bytes one batch carries at most (a single larger entry travels alone); also what the
    * session queues and reads ahead from Redis at most. Default: `DEFAULT_BATCH_BYTES`.
@@ -66,6 +85,13 @@ interface Lane {
   estimate: number;
   /** With `latest`: the newest entry not sent yet. */
   slot: Entry | null;
+  /** With `gaps`: entries added to the stream up to `cursor` (null: not known). */
+  ordinal: number | null;
+  /** With `gaps`: gaps found, told with the next entry after their `from`. */
+  gaps: Gap[] | null;
+  /** With `gaps` and `latest`: entries skipped since the last one sent, and that one's id. */
+  skipped: GapCount;
+  sentId: string;
 }
 
 /**
@@ -88,6 +114,8 @@ export class PullSession implements HubListener {
   private readonly readAheadBytes: number;
   /** Lane the next batch starts with (moves on when the byte budget cut a batch short). */
   private firstLane = 0;
+  /** Gaps to tell with the batch being taken. */
+  private batchGaps: Gap[] | null = null;
   private closed = false;
   private started = false;
   private pumping = false;
@@ -105,6 +133,19 @@ export class PullSession implements HubListener {
   /** Resolves the start cursors against Redis and joins the live hub. Never rejects: failures go to the sink. */
   async start(): Promise<void> {
     try {
+      if (this.options.gaps) {
+        const { sids, latest } = this.options;
+        const [probed, newest] = await Promise.all([
+          Promise.all(sids.map((sid) => this.repository.position(sid, null, 0, latest))),
+          latest ? Promise.all(sids.map((sid) => this.repository.latest(sid))) : null,
+        ]);
+        const positions = probed.map((p) => p.position);
+        const ids = positions.map((p) =>
+          p.lastId === ZERO_ID ? null : { id: p.lastId, data: EMPTY },
+        );
+        if (!this.closed) this.join(newest ?? ids, positions);
+        return;
+      }
       // Without `latest` only ids are needed: no payloads fetched to resolve `$`.
       const newest = this.options.latest
         ? await Promise.all(this.options.sids.map((sid) => this.repository.latest(sid)))
@@ -117,12 +158,13 @@ export class PullSession implements HubListener {
     }
   }
 
-  private join(newest: (Entry | null)[]): void {
+  private join(newest: (Entry | null)[], positions: StreamPosition[] | null = null): void {
     const { sids, cursors, latest } = this.options;
     sids.forEach((sid, i) => {
       const last = newest[i];
       const lastId = last ? last.id : ZERO_ID;
       const cursor = resolveCursor(cursors[i], lastId);
+      const position = positions?.[i];
       const lane: Lane = {
         sid,
         cursor,
@@ -134,11 +176,20 @@ export class PullSession implements HubListener {
         pendingBytes: 0,
         estimate: 0,
         slot: null,
+        ordinal: position ? startOrdinal(cursors[i], position) : null,
+        gaps: null,
+        skipped: { missed: 0, exact: true },
+        sentId: cursor,
       };
       if (latest) {
         if (last && compareIds(last.id, cursor) > 0) {
           lane.slot = keptEntry(last);
           lane.cursor = last.id;
+          if (position) {
+            // The newest entry read may be newer than the probe's: then the count is not exact.
+            const ordinal = position.lastId === last.id ? lane.ordinal : null;
+            lane.skipped = skippedBeforeNewest(cursor, ordinal, position) ?? lane.skipped;
+          }
         }
       } else {
         lane.behind = compareIds(cursor, lastId) < 0;
@@ -164,7 +215,13 @@ export class PullSession implements HubListener {
       while (this.sink.canSend()) {
         const batch = this.options.latest ? this.takeLatest() : this.takeQueued();
         if (batch.length === 0) break;
-        this.sink.send(batch);
+        const gaps = this.batchGaps;
+        if (gaps === null) {
+          this.sink.send(batch);
+        } else {
+          this.batchGaps = null;
+          this.sink.send(batch, gaps);
+        }
         if (this.closed) return;
       }
       if (!this.options.latest) {
@@ -190,9 +247,15 @@ export class PullSession implements HubListener {
     this.queuedBytes = 0;
   }
 
-  onEntries(sid: string, prevId: string, entries: Entry[]): void {
+  onEntries(sid: string, prevId: string, entries: Entry[], caughtUp = true): void {
     const lane = this.lanes.get(sid);
     if (!lane || this.closed) return;
+    if (!caughtUp && this.options.gaps && !this.options.latest && !lane.fetching) {
+      // Trimming may have removed entries before these: read them from Redis, which tells.
+      lane.behind = true;
+      this.pump();
+      return;
+    }
     if (this.options.latest) {
       const newest = entries[entries.length - 1];
       if (compareIds(newest.id, lane.cursor) <= 0) return;
@@ -200,7 +263,14 @@ export class PullSession implements HubListener {
       for (const e of entries) if (compareIds(e.id, lane.cursor) > 0) skipped++;
       if (lane.slot) skipped++;
       skipped--; // the newest one is kept
-      if (skipped > 0) this.options.onDropped?.(skipped);
+      if (skipped > 0) {
+        this.options.onDropped?.(skipped);
+        if (this.options.gaps) {
+          lane.skipped.missed += skipped;
+          // Entries trimmed before the hub read these would have been skipped too, uncounted.
+          if (!caughtUp) lane.skipped.exact = false;
+        }
+      }
       lane.slot = keptEntry(newest);
       lane.cursor = newest.id;
       this.pump();
@@ -245,6 +315,7 @@ export class PullSession implements HubListener {
       if (this.queuedBytes >= this.batchBytes && this.queuedBytes > 0) return false;
       lane.queue.push(keptEntry(entry));
       lane.cursor = entry.id;
+      if (lane.ordinal !== null) lane.ordinal++;
       this.queuedBytes += entry.data.length;
     }
     return true;
@@ -261,7 +332,11 @@ export class PullSession implements HubListener {
     lane.pendingLive = [];
     this.fetchingBytes += budget;
     const count = Math.max(this.options.count, MAX_RANGE_COUNT);
-    rangeWithin(this.repository, lane.sid, lane.cursor, count, budget, lane.estimate).then(
+    const onPosition = this.options.gaps
+      ? (position: StreamPosition) => this.checkTrimmed(lane, position)
+      : undefined;
+    const { sid, cursor, estimate } = lane;
+    rangeWithin(this.repository, sid, cursor, count, budget, estimate, onPosition).then(
       ({ entries, estimate, more }) => {
         lane.fetching = false;
         this.fetchingBytes -= budget;
@@ -279,6 +354,27 @@ export class PullSession implements HubListener {
         this.fail(err);
       },
     );
+  }
+
+  /** A catch-up read is about to start after the lane's cursor: were entries trimmed there? */
+  private checkTrimmed(lane: Lane, position: StreamPosition): void {
+    const found = trimmedAfter(lane.cursor, lane.ordinal, position);
+    if (!found) return;
+    const { missed, exact } = found;
+    (lane.gaps ??= []).push({ sid: lane.sid, missed, from: lane.cursor, to: '', exact });
+    lane.ordinal = found.ordinal;
+  }
+
+  /** Moves the lane's gaps that end before entry `id` into the batch being taken. */
+  private tellGaps(lane: Lane, id: string): void {
+    const gaps = lane.gaps!;
+    while (gaps.length > 0 && compareIds(id, gaps[0].from) > 0) {
+      const gap = gaps.shift()!;
+      gap.to = id;
+      (this.batchGaps ??= []).push(gap);
+      this.options.onMissed?.(gap.missed);
+    }
+    if (gaps.length === 0) lane.gaps = null;
   }
 
   /** Forgets the live batches remembered during a catch-up read: the lane reads them later. */
@@ -314,6 +410,7 @@ export class PullSession implements HubListener {
       for (; i < end; i++) {
         const entry = lane.queue[i];
         if (batch.length > 0 && bytes + entry.data.length > this.batchBytes) break;
+        if (lane.gaps !== null) this.tellGaps(lane, entry.id);
         batch.push({ sid: lane.sid, id: entry.id, data: entry.data });
         bytes += entry.data.length;
         this.queuedBytes -= entry.data.length;
@@ -349,19 +446,27 @@ export class PullSession implements HubListener {
       }
       batch.push({ sid: lane.sid, id: lane.slot.id, data: lane.slot.data });
       bytes += lane.slot.data.length;
+      if (this.options.gaps) this.tellSkipped(lane, lane.slot.id);
       lane.slot = null;
     }
     return batch;
   }
 
+  /** With `latest`: tells the entries skipped before `id`, the one being sent. */
+  private tellSkipped(lane: Lane, id: string): void {
+    const { missed, exact } = lane.skipped;
+    if (missed > 0 || !exact) {
+      (this.batchGaps ??= []).push({ sid: lane.sid, missed, from: lane.sentId, to: id, exact });
+      this.options.onMissed?.(missed);
+      lane.skipped = { missed: 0, exact: true };
+    }
+    lane.sentId = id;
+  }
+
   private fail(err: unknown): void {
     if (this.closed) return;
     this.close();
-    const error =
-      err instanceof StreamerError
-        ? err
-        : new StreamerError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
-    this.sink.fail(error);
+    this.sink.fail(asStreamerError(err));
   }
 }
 
@@ -372,6 +477,13 @@ function payloadBytes(entries: readonly Entry[]): number {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The ordinal of a start cursor (see `gaps.ts`): known for `$` and the beginning only. */
+function startOrdinal(cursor: string, position: StreamPosition): number | null {
+  if (cursor === '$') return position.added;
+  if (cursor === '0' || cursor === '-') return 0;
+  return null;
+}
 
 /** `$` = the stream's newest id now; `0`/`-` = the beginning; otherwise an explicit id. */
 export function resolveCursor(cursor: string, lastId: string): string {

@@ -21,6 +21,15 @@ export function assertSid(sid: string): string {
   return sid;
 }
 
+/** Why `name` is not a consumer group or consumer name (1-256 bytes, no control characters). */
+export function groupNameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'must not be empty';
+  if (Buffer.byteLength(name, 'utf8') > MAX_SID_BYTES)
+    return `is longer than ${MAX_SID_BYTES} bytes`;
+  if (CONTROL.test(name)) return 'must not contain control characters';
+  return null;
+}
+
 /** Metadata keys (`XMETA:{sid}`) are not streams: the data endpoints refuse sids with this prefix. */
 export const RESERVED_PREFIX = 'XMETA:';
 

@@ -15,7 +15,8 @@ import { REDIS_COMMAND, REDIS_WRITE } from '../redis/redis.tokens.js';
 import { ZERO_ID } from './entry-id.js';
 import { RESERVED_PREFIX } from './sid.js';
 import { Appender, orderedAppender } from './ordered-appender.js';
-import { Entry, StreamEntries, StreamInfo } from './stream.types.js';
+import { RetentionCache } from './retention.js';
+import { Entry, GroupInfo, StreamEntries, StreamInfo, StreamPosition } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
 export const DATA_FIELD = 'd';
@@ -30,6 +31,28 @@ type RawEntry = [Buffer, Buffer[] | null];
 
 const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Where a stream stands, for the gap signal (`StreamPosition`), in one atomic step: XINFO's
+ * counters, and with ARGV[1] set the entries after it (`XRANGE (ARGV[1] + COUNT ARGV[2]`), with
+ * ARGV[3] = '1' the id of the entry before the newest. XINFO's reply carries the first and last
+ * entries, copied inside Redis only: the script returns their ids.
+ */
+const POSITION = `local key = KEYS[1]
+if redis.call('TYPE', key).ok == 'none' then return {{}, 0, 0, '', '0-0', '0-0', '', ''} end
+local info = redis.call('XINFO', 'STREAM', key)
+local f = {}
+for k = 1, #info, 2 do f[info[k]] = info[k + 1] end
+local range = {}
+if ARGV[1] ~= '' then range = redis.call('XRANGE', key, '(' .. ARGV[1], '+', 'COUNT', ARGV[2]) end
+local before = ''
+if ARGV[3] == '1' then
+  local two = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 2)
+  if two[2] then before = two[2][1] end
+end
+local first = f['first-entry'] and f['first-entry'][1] or ''
+local last = f['last-entry'] and f['last-entry'][1] or ''
+return {range, f['entries-added'], f['length'], first, f['max-deleted-entry-id'],
+  f['last-generated-id'], last, before}`;
 /**
  * Compare-and-set of one string key: sets KEYS[1] to ARGV[3] only if it still holds ARGV[2]
  * (ARGV[1] = '1') or is still missing (ARGV[1] = '0'); 1 when set.
@@ -53,7 +76,7 @@ const META_MERGE_ATTEMPTS = 100;
 @Injectable()
 export class StreamRepository {
   private readonly logger = new Logger(StreamRepository.name);
-  private readonly maxlen: string | null;
+  private readonly retention: RetentionCache;
   private readonly metaLocks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -62,7 +85,10 @@ export class StreamRepository {
     @Inject(AppConfig) config: AppConfig,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
   ) {
-    this.maxlen = config.STREAM_MAXLEN > 0 ? String(config.STREAM_MAXLEN) : null;
+    this.retention = new RetentionCache(
+      { maxLen: config.STREAM_MAXLEN, maxAgeMs: config.STREAM_MAXAGE_MS },
+      (sid) => this.getMeta(sid),
+    );
     this.waitReplicas = config.REDIS_WAIT_REPLICAS;
     // WAIT gives up at half the command timeout: a WAIT still blocked when the command watchdog
     // looks (REDIS_COMMAND_TIMEOUT_MS without a reply) would have its connection replaced.
@@ -79,14 +105,21 @@ export class StreamRepository {
   private appends = 0;
 
   /**
-   * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`) and resolves to its id. Calls made
-   * back to back are pipelined and stored in call order (per stream; on a cluster, per slot: see
+   * Appends one entry (`XADD sid MAXLEN ~ N <id> d <payload>`, or `MINID ~ <now - age>` when the
+   * stream keeps entries by time: see `RetentionCache`) and resolves to its id. Calls made back
+   * to back are pipelined and stored in call order (per stream; on a cluster, per slot: see
    * `appender`). With REDIS_WAIT_REPLICAS, resolves only once that many replicas have the entry.
    */
   append(sid: string, payload: Buffer, id: string = '*'): Promise<string> {
-    const args: (string | Buffer)[] = this.maxlen
-      ? ['XADD', sid, 'MAXLEN', '~', this.maxlen, id, DATA_FIELD, payload]
-      : ['XADD', sid, id, DATA_FIELD, payload];
+    const { xadd, trimTo } = this.retention.next(sid, Date.now());
+    const args: (string | Buffer)[] =
+      xadd.length === 3
+        ? ['XADD', sid, xadd[0], xadd[1], xadd[2], id, DATA_FIELD, payload]
+        : ['XADD', sid, id, DATA_FIELD, payload];
+    if (trimTo > 0) {
+      // Pipelined right behind the XADD; a failure shows on the XADD itself (same key).
+      this.writer.send(sid, ['XTRIM', sid, 'MAXLEN', '~', String(trimTo)]).catch(() => undefined);
+    }
     if (this.waitReplicas > 0) return this.appendReplicated(sid, args);
     // Time one XADD in APPEND_SAMPLE_EVERY: a sample is enough for the latency histogram.
     if (++this.appends % APPEND_SAMPLE_EVERY !== 0) {
@@ -160,6 +193,37 @@ export class StreamRepository {
   }
 
   /**
+   * Where `sid` stands (counters and ids for the gap signal), atomically with up to `count`
+   * entries after `afterId` when given; with `beforeLast`, also the id before the newest.
+   */
+  async position(
+    sid: string,
+    afterId: string | null = null,
+    count = 0,
+    beforeLast = false,
+  ): Promise<{ entries: Entry[]; position: StreamPosition }> {
+    const args = ['EVAL', POSITION, '1', sid, afterId ?? '', String(count), beforeLast ? '1' : '0'];
+    const [range, added, length, first, maxDeleted, lastGenerated, last, before] =
+      await this.command<[RawEntry[], number, number, Raw, Raw, Raw, Raw, Raw]>(
+        sid,
+        args,
+        AS_BUFFERS,
+      );
+    return {
+      entries: range.map(toEntry),
+      position: {
+        added: Number(added),
+        length: Number(length),
+        firstId: str(first) || null,
+        maxDeletedId: str(maxDeleted) ?? ZERO_ID,
+        lastGeneratedId: str(lastGenerated) ?? ZERO_ID,
+        lastId: str(last) || ZERO_ID,
+        beforeLastId: str(before) || null,
+      },
+    };
+  }
+
+  /**
    * Blocking read for the live hub, on a connection of its own: entries after each cursor, at
    * most `count` per stream, waiting up to `blockMs`. Resolves to [] on timeout or unblock. On a
    * cluster the sids must share one slot, served by the connection's node; when the slot moved
@@ -194,6 +258,128 @@ export class StreamRepository {
       sid: name.toString('utf8'),
       entries: entries.map(toEntry),
     }));
+  }
+
+  /**
+   * Creates consumer group `group` on `sid` (`XGROUP CREATE … MKSTREAM`: the stream is created when
+   * missing), delivering entries after `start` (`$`: only new ones, `0`: every entry, or an id);
+   * false when the group existed already (it keeps its own position).
+   */
+  async createGroup(sid: string, group: string, start: string): Promise<boolean> {
+    try {
+      await this.redis.send(sid, ['XGROUP', 'CREATE', sid, group, start, 'MKSTREAM']);
+      return true;
+    } catch (err) {
+      if (err instanceof ErrorReply && err.message.startsWith('BUSYGROUP')) return false;
+      throw toStreamerError(err);
+    }
+  }
+
+  /**
+   * `XREADGROUP GROUP group consumer COUNT count STREAMS sid after`, without blocking: `>` reads
+   * entries never delivered to the group (each goes to this consumer only), an id reads this
+   * consumer's own pending entries after it. Pending entries trimmed from the stream meanwhile
+   * come back as `deleted` ids (they are gone; ack them).
+   */
+  async readGroup(
+    sid: string,
+    group: string,
+    consumer: string,
+    after: string,
+    count: number,
+  ): Promise<{ entries: Entry[]; deleted: string[] }> {
+    const args = ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count)];
+    args.push('STREAMS', sid, after);
+    const reply = await this.command<[Buffer, RawEntry[]][] | null>(sid, args, AS_BUFFERS);
+    const entries: Entry[] = [];
+    const deleted: string[] = [];
+    for (const raw of reply?.[0]?.[1] ?? []) {
+      if (raw[1] === null) deleted.push(raw[0].toString('latin1'));
+      else entries.push(toEntry(raw));
+    }
+    return { entries, deleted };
+  }
+
+  /** `XACK sid group id…`: the group's pending entries that are done; the number acked. */
+  ack(sid: string, group: string, ids: readonly string[]): Promise<number> {
+    return this.command<number>(sid, ['XACK', sid, group, ...ids]);
+  }
+
+  /**
+   * `XAUTOCLAIM`: up to `count` entries of the group pending (with any consumer) for at least
+   * `minIdleMs`, scanning from `start`, become `consumer`'s. `next` is where the scan goes on
+   * (`0-0`: it went round); pending entries trimmed from the stream leave the group on the way.
+   */
+  async claimIdle(
+    sid: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    start: string,
+    count: number,
+  ): Promise<{ next: string; entries: Entry[] }> {
+    const args = ['XAUTOCLAIM', sid, group, consumer, String(minIdleMs), start];
+    args.push('COUNT', String(count));
+    const [next, raw] = await this.command<[Buffer, RawEntry[]]>(sid, args, AS_BUFFERS);
+    return {
+      next: next.toString('latin1'),
+      entries: raw.filter((e) => e[1] !== null).map(toEntry),
+    };
+  }
+
+  /**
+   * Marks `consumer`'s pending entries `ids` idle for `idleMs` already (`XCLAIM … IDLE … JUSTID`,
+   * the delivery count untouched), so that the next `claimIdle` of another consumer takes them.
+   */
+  async releasePending(
+    sid: string,
+    group: string,
+    consumer: string,
+    ids: readonly string[],
+    idleMs: number,
+  ): Promise<void> {
+    const args = ['XCLAIM', sid, group, consumer, '0', ...ids, 'IDLE', String(idleMs), 'JUSTID'];
+    await this.command(sid, args);
+  }
+
+  /** The consumer groups of `sid` (`XINFO GROUPS`, `XINFO CONSUMERS`); none when it is no stream. */
+  async groups(sid: string): Promise<GroupInfo[]> {
+    let reply: Raw[][];
+    try {
+      reply = await this.redis.send<Raw[][]>(sid, ['XINFO', 'GROUPS', sid]);
+    } catch (err) {
+      if (err instanceof ErrorReply) return [];
+      throw toStreamerError(err);
+    }
+    const groups = reply.map(fieldsOf);
+    const consumers = await Promise.all(
+      groups.map((g) =>
+        this.command<Raw[][]>(sid, ['XINFO', 'CONSUMERS', sid, String(str(g.get('name')))]),
+      ),
+    );
+    return groups.map((g, i) => ({
+      name: String(str(g.get('name'))),
+      pending: num(g.get('pending')) ?? 0,
+      lastDeliveredId: String(str(g.get('last-delivered-id'))),
+      entriesRead: num(g.get('entries-read')),
+      lag: num(g.get('lag')),
+      consumers: consumers[i].map(fieldsOf).map((c) => ({
+        name: String(str(c.get('name'))),
+        pending: num(c.get('pending')) ?? 0,
+        idleMs: num(c.get('idle')) ?? 0,
+        inactiveMs: num(c.get('inactive')),
+      })),
+    }));
+  }
+
+  /** `XGROUP DESTROY`: removes the group and its pending entries; false when there was none. */
+  async deleteGroup(sid: string, group: string): Promise<boolean> {
+    try {
+      return (await this.redis.send<number>(sid, ['XGROUP', 'DESTROY', sid, group])) === 1;
+    } catch (err) {
+      if (err instanceof ErrorReply && /no such key/i.test(err.message)) return false;
+      throw toStreamerError(err);
+    }
   }
 
   /** This connection's Redis client id (for `interrupt`). */
@@ -290,6 +476,7 @@ export class StreamRepository {
     const next = previous
       .catch(() => undefined)
       .then(async () => {
+        this.retention.forget(sid);
         if (!update) {
           await this.command(key, ['SET', key, JSON.stringify(meta)]);
           return;
@@ -308,6 +495,7 @@ export class StreamRepository {
       });
     this.metaLocks.set(sid, next);
     const cleanup = () => {
+      this.retention.forget(sid);
       if (this.metaLocks.get(sid) === next) this.metaLocks.delete(sid);
     };
     next.then(cleanup, cleanup);
@@ -325,6 +513,7 @@ export class StreamRepository {
     const stream = await this.command<number>(sid, ['EVAL', DELETE_IF_STREAM, '1', sid]);
     const key = META_PREFIX + sid;
     const meta = await this.command<number>(key, ['DEL', key]);
+    this.retention.forget(sid);
     return stream + meta > 0;
   }
 
@@ -429,16 +618,20 @@ function num(value: Raw): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A flat `[name, value, …]` reply as a map. */
+function fieldsOf(reply: Raw[]): Map<string, Raw> {
+  const fields = new Map<string, Raw>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(str(reply[i])), reply[i + 1]);
+  return fields;
+}
+
 function parseInfo(
   sid: string,
   reply: Raw[] | null,
   error: string | null,
   meta: Record<string, unknown>,
 ): StreamInfo {
-  const fields = new Map<string, Raw>();
-  if (reply) {
-    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(str(reply[i])), reply[i + 1]);
-  }
+  const fields = fieldsOf(reply ?? []);
   const entry = (value: Raw) => (Array.isArray(value) ? toEntry(value as RawEntry) : null);
   return {
     sid,

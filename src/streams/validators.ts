@@ -1,7 +1,7 @@
 import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 import { cursorListProblem } from './cursors.js';
 import { deviceIdProblem } from './device-id.js';
-import { sidListProblem, sidProblem } from './sid.js';
+import { groupNameProblem, sidListProblem, sidProblem } from './sid.js';
 
 /**
  * class-validator decorators for request DTOs of every transport (WebSocket handshake, HTTP,
@@ -67,6 +67,18 @@ export function IsDeviceId(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/** A consumer group or consumer name. */
+export function IsGroupName(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isGroupName',
+    validator: {
+      validate: (value: unknown) => groupNameProblem(value) === null,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} ${groupNameProblem(args?.value)}`,
+    },
+  });
 }
 
 function isSid(value: unknown): boolean {

@@ -11,7 +11,7 @@ export type { Payload, PulledEntry } from './frames.js';
 export { Pusher } from './pusher.js';
 export type { PusherOptions } from './pusher.js';
 export { Puller } from './puller.js';
-export type { PullerOptions, ReconnectEvent, ReconnectOptions } from './puller.js';
+export type { GapEvent, PullerOptions, ReconnectEvent, ReconnectOptions } from './puller.js';
 export { getEntries, postEntries } from './http-data.js';
 export type { HttpEntry, HttpReadOptions, HttpReadResult } from './http-data.js';
 export { GraphQLClient, GraphQLRequestError, listStreams } from './graphql.js';

@@ -53,8 +53,26 @@ export interface PullerOptions extends AuthOptions {
   maxQueue?: number;
   /** Called before every reconnect attempt. */
   onReconnect?: (event: ReconnectEvent) => void;
+  /**
+   * Asks the server for the gap signal (`gaps=1`) and is called with each gap, in order: after
+   * the entries before it were consumed, before the entry it ends at (`gap.to`).
+   */
+  onGap?: (gap: GapEvent) => void;
   /** Aborting ends the iteration (like `close()`). */
   signal?: AbortSignal;
+}
+
+/**
+ * Entries of stream `sid` between `from` and `to` (ids, both excluded) that the puller will never
+ * get: trimmed from the stream before it read them, or skipped by `latest`. `missed` is exact
+ * when `exact`, otherwise a lower bound.
+ */
+export interface GapEvent {
+  sid: string;
+  missed: number;
+  from: string;
+  to: string;
+  exact: boolean;
 }
 
 interface Outcome {
@@ -81,7 +99,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
   /** Connections lost and re-established (or attempted) so far. */
   reconnects = 0;
   private readonly cursors = new Map<string, string>();
-  private queue: PulledEntry[] = [];
+  private queue: (PulledEntry | { gap: GapEvent })[] = [];
   private waiter: (() => void) | null = null;
   private ws: WebSocket | null = null;
   private paused = false;
@@ -120,6 +138,10 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
     }
     for (;;) {
       const entry = this.queue.shift();
+      if (entry && 'gap' in entry) {
+        this.options.onGap?.(entry.gap);
+        continue;
+      }
       if (entry) {
         this.cursors.set(entry.sid, entry.id);
         if (this.paused && this.queue.length <= this.maxQueue() >> 1) {
@@ -244,6 +266,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       max_fps: o.maxFps,
       block: o.block,
       ack: o.ack ? true : undefined,
+      gaps: o.onGap ? true : undefined,
       access_token: accessToken(o),
     })}`;
     const idleMs = (o.block ?? 5000) > 0 ? (o.block ?? 5000) * 2 + 1000 : 0;
@@ -302,6 +325,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
           try {
             const parsed: unknown = JSON.parse(buf.toString('utf8'));
             if (Array.isArray(parsed)) header = parseBatchHeader(parsed);
+            else if (isGapFrame(parsed)) this.queue.push(parsed);
             else serverError = parseErrorBody(buf.toString('utf8'));
           } catch (err) {
             lastError = `bad batch header: ${(err as Error).message}`;
@@ -337,4 +361,10 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       });
     });
   }
+}
+
+function isGapFrame(value: unknown): value is { gap: GapEvent } {
+  if (typeof value !== 'object' || value === null || !('gap' in value)) return false;
+  const gap = (value as { gap: unknown }).gap;
+  return typeof gap === 'object' && gap !== null && 'missed' in gap && 'to' in gap;
 }

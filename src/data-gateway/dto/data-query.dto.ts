@@ -1,9 +1,10 @@
 import { IsOptional } from 'class-validator';
 import { badRequest } from '../../common/errors.js';
-import { BoolQuery, IntQuery, NumberQuery } from '../../common/query.js';
+import { BoolOrWordQuery, BoolQuery, IntQuery, NumberQuery } from '../../common/query.js';
 import { cursorsFor } from '../../streams/cursors.js';
 import { deviceStreamPrefix, devicesOf } from '../../streams/device-id.js';
-import { IsCursorList, IsDeviceId } from '../../streams/validators.js';
+import type { GroupAck } from '../../streams/group-session.js';
+import { IsCursorList, IsDeviceId, IsGroupName } from '../../streams/validators.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),
@@ -17,6 +18,7 @@ export const MAX_COUNT = 10_000;
 /** Longest `block` a puller may ask for (ms). */
 export const MAX_BLOCK_MS = 3_600_000;
 const MAX_FPS = 10_000;
+const GROUP_ACKS: readonly GroupAck[] = ['auto', 'client'];
 
 export interface PushParams {
   sids: string[];
@@ -37,6 +39,16 @@ export interface PullParams {
   maxFps: number;
   ack: boolean;
   header: boolean;
+  /** Send a `gap` text frame before a batch that follows missed entries. */
+  gaps: boolean;
+  /** Read as a consumer of a consumer group (`group`, `consumer`, `ack=auto|client`). */
+  group: GroupParams | null;
+}
+
+export interface GroupParams {
+  name: string;
+  consumer: string;
+  ack: GroupAck;
 }
 
 export interface ReadParams {
@@ -45,6 +57,7 @@ export interface ReadParams {
   count: number;
   latest: boolean;
   block: number;
+  group: GroupParams | null;
 }
 
 /** `ws://HOST/data/{sid}/push?header=1&ack=0&device=<id>` */
@@ -75,19 +88,31 @@ export class PullQuery {
   @IntQuery(0, MAX_BLOCK_MS) block = 5000;
   @BoolQuery() latest = false;
   @NumberQuery(0, MAX_FPS) max_fps = 0;
-  @BoolQuery() ack = false;
+  /** `1/0`; with `group`, `auto` (default) or `client`. */
+  @BoolOrWordQuery(GROUP_ACKS) ack: boolean | GroupAck = false;
   @BoolQuery() header = true;
+  @BoolQuery() gaps = false;
+  @IsOptional() @IsGroupName() group?: string;
+  @IsOptional() @IsGroupName() consumer?: string;
 
   forSids(sids: string[]): PullParams {
     checkHeader(this.header, sids);
+    const group = groupOf(this.group, this.consumer, this.ack);
+    if (group) {
+      if (this.latest)
+        throw badRequest('latest does not go with group: group consumers share every entry');
+      if (this.gaps) throw badRequest('gaps does not go with group: it is for plain pulls');
+    }
     return {
+      group,
+      gaps: this.gaps,
       sids,
       cursors: cursorsFor(this.last_entry_id, sids.length, 'last_entry_id'),
       count: this.count,
       block: this.block,
       latest: this.latest,
       maxFps: this.max_fps,
-      ack: this.ack,
+      ack: this.ack === true,
       header: this.header,
     };
   }
@@ -99,9 +124,17 @@ export class ReadQuery {
   @IntQuery(1, MAX_COUNT) count = 1;
   @BoolQuery() latest = false;
   @IntQuery(0, MAX_BLOCK_MS) block = 0;
+  /** With `group`: `auto` only (acknowledged once the answer is written). */
+  @BoolOrWordQuery(['auto']) ack: boolean | 'auto' = false;
+  @IsOptional() @IsGroupName() group?: string;
+  @IsOptional() @IsGroupName() consumer?: string;
 
   forSids(sids: string[]): ReadParams {
+    const group = groupOf(this.group, this.consumer, this.ack);
+    if (group && this.latest)
+      throw badRequest('latest does not go with group: group consumers share every entry');
     return {
+      group,
       sids,
       cursors: cursorsFor(this.last_entry_id, sids.length, 'last_entry_id'),
       count: this.count,
@@ -109,6 +142,22 @@ export class ReadQuery {
       block: this.block,
     };
   }
+}
+
+/** The consumer-group parameters, checked together (null: not a group read). */
+function groupOf(
+  group: string | undefined,
+  consumer: string | undefined,
+  ack: boolean | string,
+): GroupParams | null {
+  if (group === undefined) {
+    if (consumer !== undefined) throw badRequest('consumer needs group (a consumer group name)');
+    if (typeof ack === 'string') throw badRequest(`ack=${ack} needs group (consumer groups)`);
+    return null;
+  }
+  if (consumer === undefined) throw badRequest('group needs consumer (a name for this reader)');
+  if (ack === true) throw badRequest('with group, ack is auto or client');
+  return { name: group, consumer, ack: ack === false ? 'auto' : (ack as GroupAck) };
 }
 
 /** `header=0` sends bare binary frames: there is no header to say which stream each is for. */

@@ -6,11 +6,12 @@ import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 import { compareIds, ZERO_ID } from '../../streams/entry-id.js';
 import { rangeWithin } from '../../streams/bounded-range.js';
-import { BatchEntry, PullSink, resolveCursor } from '../../streams/pull-session.js';
+import { GroupSessions } from '../../streams/group-sessions.js';
+import { BatchEntry, PullSink, resolveCursor, Written } from '../../streams/pull-session.js';
 import { PullSessions } from '../../streams/pull-sessions.js';
 import { assertDataSid, parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
-import { ReadQuery } from '../dto/data-query.dto.js';
+import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
 import { packBatch } from '../protocol.js';
 import { readBody } from './raw-body.js';
 
@@ -45,6 +46,8 @@ export interface ReadResult {
   /** The cursor to pass next time: one id per sid, joined by `+`. */
   lastEntryId: string;
   entries: number;
+  /** A group read: call once the answer is written (its entries are acknowledged then). */
+  onSent?: () => void;
 }
 
 interface PlannedEntry {
@@ -68,6 +71,7 @@ export class DataHttpService implements OnModuleDestroy {
   constructor(
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
+    private readonly groups: GroupSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -99,7 +103,9 @@ export class DataHttpService implements OnModuleDestroy {
       count,
       latest,
       block,
+      group,
     } = query.forSids(parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST));
+    if (group) return this.readGroup(sids, given, count, block, group, signal);
 
     const { cursors, batch: ready } = latest
       ? await this.readLatest(sids, given)
@@ -216,6 +222,52 @@ export class DataHttpService implements OnModuleDestroy {
         sink,
       );
       const timer = setTimeout(() => finish([]), block);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waits.add(onAbort);
+      void session.start();
+    });
+  }
+
+  /**
+   * A read as consumer `group.consumer` of `group.name`: this consumer's pending entries first,
+   * then new ones, waiting up to `block` ms for some. The entries returned are acknowledged once
+   * the answer is written (`onSent`); `x-last-entry-id` holds the newest id returned per stream.
+   */
+  private readGroup(
+    sids: string[],
+    starts: string[],
+    count: number,
+    block: number,
+    group: GroupParams,
+    signal: AbortSignal,
+  ): Promise<ReadResult> {
+    return new Promise<ReadResult>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | null = null;
+      const finish = (batch: BatchEntry[], written?: Written, error?: StreamerError) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waits.delete(onAbort);
+        session.close();
+        if (error) return reject(error);
+        const result = this.answer(sids, starts, batch);
+        resolve({ ...result, onSent: () => written?.(result.entries) });
+      };
+      const onAbort = () => finish([]);
+      const sink: PullSink = {
+        canSend: () => !done,
+        send: (batch, _gaps, written) => finish(batch, written),
+        fail: (error) => finish([], undefined, error),
+        idle: () => {
+          if (block === 0 || signal.aborted || this.stopping) finish([]);
+          else timer ??= setTimeout(() => finish([]), block);
+        },
+      };
+      const { name, consumer } = group;
+      const options = { sids, group: name, consumer, starts, count, ack: 'auto' as const };
+      const session = this.groups.create(options, sink);
       signal.addEventListener('abort', onAbort, { once: true });
       this.waits.add(onAbort);
       void session.start();

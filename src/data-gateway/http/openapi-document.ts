@@ -95,6 +95,22 @@ export const OPENAPI_DOCUMENT = {
             type: 'boolean',
             default: false,
           }),
+          query(
+            'group',
+            'read as a consumer of this consumer group (created on first use, from last_entry_id): ' +
+              'each entry goes to one consumer of the group; needs `consumer`',
+            { type: 'string' },
+          ),
+          query(
+            'consumer',
+            "this reader's name in the group (its unacknowledged entries come back to it first)",
+            { type: 'string' },
+          ),
+          query(
+            'ack',
+            'with `group`: `auto` (the entries are acknowledged once the answer is written)',
+            { type: 'string', enum: ['auto'] },
+          ),
           query('block', 'ms to wait for an entry when none is there yet (0 = answer at once)', {
             type: 'integer',
             default: 0,

@@ -1,6 +1,6 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { IsOptional, ValidateBy } from 'class-validator';
-import { IsDeviceId, IsSid } from '../../streams/validators.js';
+import { IsDeviceId, IsGroupName, IsSid } from '../../streams/validators.js';
 import { JSONScalar } from '../json.scalar.js';
 
 /**
@@ -108,4 +108,15 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return `a ${typeof value}`;
+}
+
+@ArgsType()
+export class GroupArgs {
+  @Field(() => String)
+  @IsSid()
+  sid: string;
+
+  @Field(() => String, { description: 'The consumer group.' })
+  @IsGroupName()
+  group: string;
 }
