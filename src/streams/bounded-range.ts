@@ -15,7 +15,7 @@ export interface BoundedRange {
 }
 
 /**
- * Up to `count` entries of `sid` after `afterId`, oldest first, carrying at most `budget` payload
+ * Up to `count` entries of `sid` after `afterId` (and up to `end`, inclusive), oldest first, carrying at most `budget` payload
  * bytes, except that the first entry is always taken whatever its size. Redis cannot bound XRANGE
  * in bytes, so each XRANGE asks for as many entries as the estimate (bytes per entry, the largest
  * entry lately seen in this stream) lets fit; with no estimate it reads one entry first.
@@ -27,6 +27,7 @@ export async function rangeWithin(
   count: number,
   budget: number,
   estimate = 0,
+  end = '+',
 ): Promise<BoundedRange> {
   const entries: Entry[] = [];
   let bytes = 0;
@@ -41,7 +42,7 @@ export async function rangeWithin(
             Math.min(count - entries.length, MAX_RANGE_COUNT, Math.floor(room / estimate)),
           )
         : 1;
-    const read = await repository.rangeAfter(sid, cursor, want);
+    const read = await repository.rangeAfter(sid, cursor, want, end);
     let largest = 0;
     for (const entry of read) {
       const size = entry.data.length;

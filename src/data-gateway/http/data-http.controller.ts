@@ -25,7 +25,7 @@ import { DataHttpService, PostBody } from './data-http.service.js';
 import type { UploadedPart } from './data-http.service.js';
 import { EntriesUploadInterceptor } from './entries-upload.interceptor.js';
 import { HttpErrorFilter } from './http-error.filter.js';
-import { ERROR_SCHEMA, POST_REQUEST_BODY } from './openapi-schemas.js';
+import { ApiReadErrors, ERROR_SCHEMA, POST_REQUEST_BODY } from './openapi-schemas.js';
 
 /** HTTP data endpoints: `POST /data/{sid}` and `GET /data/{sid}` (SPEC "HTTP data endpoints"). */
 @ApiTags('data')
@@ -137,17 +137,7 @@ export class DataHttpController {
       },
     },
   })
-  @ApiResponse({
-    status: 400,
-    description: 'bad stream id or query parameter',
-    schema: ERROR_SCHEMA,
-  })
-  @ApiResponse({
-    status: 500,
-    description: 'Redis refused (e.g. the key is not a stream)',
-    schema: ERROR_SCHEMA,
-  })
-  @ApiResponse({ status: 503, description: 'Redis unreachable', schema: ERROR_SCHEMA })
+  @ApiReadErrors()
   async pull(
     @Req() req: Request,
     @Query() query: ReadQuery,

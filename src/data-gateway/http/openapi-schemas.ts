@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
 import type { RequestBodyObject, SchemaObject } from '@nestjs/swagger';
 
 /** `{"error": {"code", "message"}}`, the body of every 4xx/5xx answer of the data endpoints. */
@@ -43,3 +45,19 @@ export const POST_REQUEST_BODY: RequestBodyObject = {
     },
   },
 };
+
+/** The error answers of a read of streams: 400 bad input, 500 Redis refused, 503 Redis unreachable. */
+export const ApiReadErrors = () =>
+  applyDecorators(
+    ApiResponse({
+      status: 400,
+      description: 'bad stream id or query parameter',
+      schema: ERROR_SCHEMA,
+    }),
+    ApiResponse({
+      status: 500,
+      description: 'Redis refused (e.g. the key is not a stream)',
+      schema: ERROR_SCHEMA,
+    }),
+    ApiResponse({ status: 503, description: 'Redis unreachable', schema: ERROR_SCHEMA }),
+  );
