@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeCompressedImage } from '../src/data-gateway/recording/mcap-channels.js';
 import { startServer, TestServer } from './support/app.js';
+import { buildCliIfStale, CliProcess, runCli } from './support/cli.js';
 import { craftMcap, indexedReader, parseMcap, writeMcap } from './support/mcap.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';
+import { expectEventually } from './support/ws.js';
 
 /**
  * Record and replay through MCAP files: export (channels, log times, payloads as an independent
@@ -369,5 +375,96 @@ describe('import', () => {
       const refused = await importFile(badTopic, query);
       expect([query, refused.status, refused.body.error.code]).toEqual([query, 400, 'BAD_REQUEST']);
     }
+  });
+});
+
+describe('CLI record and replay', () => {
+  let dir: string;
+  const cli = (...args: string[]) => runCli([...args, '--url', server.http, '--plain']);
+
+  beforeAll(async () => {
+    await buildCliIfStale();
+    dir = await mkdtemp(join(tmpdir(), 'redis-streamer-mcap-'));
+  }, 120000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('record a window to a file, replay it into new streams (twice with --loop)', async () => {
+    const file = join(dir, 'window.mcap');
+    const recorded = await cli('record', cam, json, raw, '--start', String(base), '-o', file);
+    expect([recorded.code, recorded.stderr]).toEqual([0, expect.stringContaining('KiB')]);
+    expect(recorded.stdout.trim()).toBe(file);
+    expect(parseMcap(await readFile(file)).messages).toHaveLength(stored.length);
+
+    const prefix = `${p}/cli`;
+    created.push(...[cam, json, raw].map((s) => prefix + s));
+    const replayed = await cli(
+      'replay',
+      file,
+      '--prefix',
+      prefix,
+      '--as_fast_as_possible',
+      '--loop',
+      '--limit',
+      '2',
+    );
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toContain(`#1: ${stored.length} messages`);
+    expect(replayed.stdout).toContain(`#2: ${stored.length} messages`);
+    const original = (await readEntries(redis, raw)).map((e) => e.data.toString('hex'));
+    const copy = (await readEntries(redis, prefix + raw)).map((e) => e.data.toString('hex'));
+    expect(copy).toEqual([...original, ...original]);
+  });
+
+  test('a refused replay exits non-zero with the server message', async () => {
+    const file = join(dir, 'bad.mcap');
+    await writeFile(file, 'not an MCAP file');
+    const run = await cli('replay', file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('malformed MCAP');
+  });
+
+  test('--duration records live; Ctrl-C ends it early with a complete file', async () => {
+    const live = `${p}/cli-live`;
+    created.push(live);
+    const timed = join(dir, 'timed.mcap');
+    const child = new CliProcess([
+      'record',
+      live,
+      '--duration',
+      '1s',
+      '-o',
+      timed,
+      '--url',
+      server.http,
+    ]);
+    await expectEventually(() => existsSync(`${timed}.part`), 10000);
+    await redis.xAdd(live, '*', { d: 'during' });
+    const result = await child.done;
+    expect(result.code).toBe(0);
+    expect(
+      parseMcap(await readFile(timed)).messages.map((m) => Buffer.from(m.data).toString()),
+    ).toEqual(['during']);
+
+    const stopped = join(dir, 'stopped.mcap');
+    const long = new CliProcess([
+      'record',
+      live,
+      '--duration',
+      '1h',
+      '-o',
+      stopped,
+      '--url',
+      server.http,
+    ]);
+    await expectEventually(() => existsSync(`${stopped}.part`), 10000);
+    await redis.xAdd(live, '*', { d: 'before ctrl-c' });
+    long.interrupt();
+    const ended = await long.done;
+    expect([ended.code, ended.stderr]).toEqual([0, expect.stringContaining('stopped')]);
+    const messages = parseMcap(await readFile(stopped)).messages;
+    expect(messages.map((m) => Buffer.from(m.data).toString())).toContain('before ctrl-c');
   });
 });
