@@ -3,7 +3,8 @@
  *
  *   --quick              smoke run (a few hundred messages per workload; targets not enforced)
  *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
- *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader)
+ *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
+ *                        e = MCAP record/replay: eexp, eimp; ebig = a 2 GiB export's RSS, only by name)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -46,6 +47,9 @@ import {
   fanout,
   latency,
   pushThroughput,
+  exportThroughput,
+  importThroughput,
+  bigExport,
   Row,
   stalled,
   WorkloadResult,
@@ -63,6 +67,8 @@ const COUNTS = {
   fanout500: { full: 5_000, quick: 200 },
   fanout200: { full: 3_000, quick: 100 },
   stalled: { full: 800, quick: 100 },
+  record256k: { full: 1_000, quick: 50 },
+  bigExportMiB: { full: 2_048, quick: 64 },
 };
 
 function parse() {
@@ -80,12 +86,13 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d')
+    (values.only ?? 'a,b,c,d,e')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const known = ['a', 'b', 'c', 'd', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
+  const known = ['a', 'b', 'c', 'd', 'e', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
+  known.push('eexp', 'eimp', 'ebig');
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -421,6 +428,10 @@ function workloads(
     ['c', 'c200', () => fanout(ctx, n('fanout200'), 200)],
     ['c', 'c500', () => fanout(ctx, n('fanout500'), 500)],
     ['d', 'd', () => stalled(ctx, n('stalled'))],
+    ['e', 'eexp', () => exportThroughput(ctx, n('record256k'), 256 * 1024)],
+    ['e', 'eimp', () => importThroughput(ctx, n('record256k'), 256 * 1024)],
+    // Only by name: it puts 2 GiB into Redis for a while.
+    ['ebig', 'ebig', () => bigExport(ctx, n('bigExportMiB') * 1024 * 1024)],
   ];
 }
 

@@ -7,7 +7,8 @@ import { AppConfig } from '../../config/app-config.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
-import { rangeWithin } from '../../streams/bounded-range.js';
+import { YoungGarbage } from '../../common/young-garbage.js';
+import { BoundedRange, rangeWithin } from '../../streams/bounded-range.js';
 import { compareIds, idMillis } from '../../streams/entry-id.js';
 import { parseSidList } from '../../streams/sid.js';
 import { StreamRepository } from '../../streams/stream.repository.js';
@@ -18,12 +19,24 @@ import { idBefore, parseBound } from './time-window.js';
 
 export const MCAP_CONTENT_TYPE = 'application/x-mcap';
 /** Uncompressed bytes per MCAP chunk: the writer holds about three times this at most. */
-export const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;
+export const EXPORT_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Payload bytes read ahead from Redis for one export (at most PULL_BATCH_BYTES): two pages per
+ * stream, the one being written and the next. A few MiB keep Redis and the socket busy at once;
+ * more only holds more memory.
+ */
+const EXPORT_READ_BYTES = 4 * 1024 * 1024;
 /** How often a live export looks for new entries once it has caught up. */
 export const LIVE_POLL_MS = 100;
+/** Bytes the response may hold unsent before the writer waits for the socket to drain. */
+const SOCKET_AHEAD_BYTES = EXPORT_CHUNK_BYTES;
+/** Chunks stored uncompressed, after one that zstd could not shrink, before zstd is tried again. */
+const INCOMPRESSIBLE_SKIP = 8;
 /** Smallest share of PULL_BATCH_BYTES one stream's page gets when many are exported together. */
 const MIN_LANE_BYTES = 64 * 1024;
 const ZSTD_LEVEL = 3;
+/** Bytes of large garbage an export leaves per payload byte (see `refill`). */
+const GARBAGE_PER_BYTE = 8;
 /** MCAP's `sequence` is 32 bits. */
 const MAX_SEQUENCE = 0xffffffff;
 
@@ -41,6 +54,8 @@ interface Lane {
   /** More entries may wait up to `end` (the last read was cut short by count or bytes). */
   more: boolean;
   estimate: number;
+  /** The next page, being read while this one is written. */
+  ahead: Promise<BoundedRange> | null;
 }
 
 /** The client went away: the export stops without a word. */
@@ -63,6 +78,8 @@ export class McapExportService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(McapExportService.name);
   private readonly running = new Set<ExportRun>();
   private stopping = false;
+  /** Pages read from Redis and chunks written are large garbage: see `YoungGarbage`. */
+  private readonly garbage = new YoungGarbage();
 
   constructor(
     private readonly repository: StreamRepository,
@@ -90,7 +107,9 @@ export class McapExportService implements BeforeApplicationShutdown {
         ? Promise.all(sids.map((sid) => this.repository.lastId(sid)))
         : sids.map(() => end.id),
     ]);
-    const budget = Math.max(MIN_LANE_BYTES, Math.floor(this.config.PULL_BATCH_BYTES / sids.length));
+    // Each stream holds the page being written and the next one, read meanwhile.
+    const readAhead = Math.min(this.config.PULL_BATCH_BYTES, EXPORT_READ_BYTES);
+    const budget = Math.max(MIN_LANE_BYTES, Math.floor(readAhead / (2 * sids.length)));
     const lanes: Lane[] = sids.map((sid, i) => ({
       sid,
       plan: exportChannel(metas[i], undefined),
@@ -101,6 +120,7 @@ export class McapExportService implements BeforeApplicationShutdown {
       at: 0,
       more: true,
       estimate: 0,
+      ahead: null,
     }));
     await Promise.all(lanes.map((lane) => this.refill(lane, budget)));
     for (let i = 0; i < lanes.length; i++)
@@ -145,7 +165,7 @@ export class McapExportService implements BeforeApplicationShutdown {
     const writer = new McapWriter({
       writable: run,
       chunkSize: EXPORT_CHUNK_BYTES,
-      compressChunk: query.compression === 'zstd' ? compressZstd : undefined,
+      compressChunk: query.compression === 'zstd' ? zstdWhenWorthIt() : undefined,
     });
     await writer.start({ profile: '', library: 'redis-streamer' });
     const schemaIds = new Map<string, number>();
@@ -212,27 +232,36 @@ export class McapExportService implements BeforeApplicationShutdown {
     await run.finish();
   }
 
-  /** Reads the next page of `lane` (only after the previous one is written: memory stays bounded). */
+  /**
+   * The next page of `lane` (read ahead while the previous one was written, when there was more),
+   * and starts reading the one after it. At most two pages per stream are held.
+   */
   private async refill(lane: Lane, budget: number): Promise<void> {
-    const { entries, estimate, more } = await rangeWithin(
-      this.repository,
-      lane.sid,
-      lane.cursor,
-      Number.MAX_SAFE_INTEGER,
-      budget,
-      lane.estimate,
-      lane.end,
-    );
+    const read = lane.ahead ?? this.read(lane, lane.cursor, budget, lane.estimate);
+    lane.ahead = null;
+    const { entries, estimate, more } = await read;
     lane.page = entries;
     lane.at = 0;
     lane.more = more;
     lane.estimate = estimate;
-    if (entries.length > 0) {
-      lane.cursor = entries[entries.length - 1].id;
-      let bytes = 0;
-      for (const entry of entries) bytes += entry.data.length;
-      this.observer.pulled(entries.length, bytes);
+    if (entries.length === 0) return;
+    lane.cursor = entries[entries.length - 1].id;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.length;
+    this.observer.pulled(entries.length, bytes);
+    // The page (node-redis copies each large reply out of its socket chunks) and the three
+    // copies of every chunk the MCAP writer makes (chunk, record, output) all become garbage.
+    this.garbage.add(GARBAGE_PER_BYTE * bytes);
+    if (more) {
+      lane.ahead = this.read(lane, lane.cursor, budget, estimate);
+      // Awaited by the next refill; an export that stops first does not leave it unhandled.
+      lane.ahead.catch(() => undefined);
     }
+  }
+
+  private read(lane: Lane, after: string, budget: number, estimate: number): Promise<BoundedRange> {
+    const all = Number.MAX_SAFE_INTEGER;
+    return rangeWithin(this.repository, lane.sid, after, all, budget, estimate, lane.end);
   }
 }
 
@@ -263,7 +292,9 @@ class ExportRun implements IWritable {
   async write(buffer: Uint8Array): Promise<void> {
     this.check();
     this.written += BigInt(buffer.byteLength);
-    if (this.res.write(buffer)) return;
+    this.res.write(buffer);
+    // A few chunks may wait in the socket, so that the next one is built while they go out.
+    if (this.res.writableLength <= SOCKET_AHEAD_BYTES) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.res.off('drain', done);
@@ -307,14 +338,29 @@ class ExportRun implements IWritable {
   }
 }
 
-/** zstd when it makes the chunk smaller; JPEG-like payloads are stored as they are. */
-function compressZstd(chunk: Uint8Array): { compression: string; compressedData: Uint8Array } {
-  const compressed = zstdCompressSync(chunk, {
-    params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL },
-  });
-  return compressed.length < chunk.length
-    ? { compression: 'zstd', compressedData: compressed }
-    : { compression: '', compressedData: chunk };
+/**
+ * zstd when it makes chunks smaller. Payloads that are compressed already (JPEG, PNG) are stored
+ * as they are, and after such a chunk the next few are not even tried.
+ */
+function zstdWhenWorthIt(): (chunk: Uint8Array) => {
+  compression: string;
+  compressedData: Uint8Array;
+} {
+  let skip = 0;
+  return (chunk) => {
+    if (skip > 0) {
+      skip--;
+      return { compression: '', compressedData: chunk };
+    }
+    const compressed = zstdCompressSync(chunk, {
+      params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL },
+    });
+    if (compressed.length < chunk.length * 0.9) {
+      return { compression: 'zstd', compressedData: compressed };
+    }
+    skip = INCOMPRESSIBLE_SKIP;
+    return { compression: '', compressedData: chunk };
+  };
 }
 
 function sequenceOf(id: string): number {

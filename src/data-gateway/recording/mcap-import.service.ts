@@ -8,7 +8,8 @@ import { AuthService } from '../../auth/auth.service.js';
 import type { Principal } from '../../auth/principal.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
-import { ErrorCode, malformed, StreamerError } from '../../common/errors.js';
+import { badRequest, ErrorCode, malformed, StreamerError } from '../../common/errors.js';
+import { YoungGarbage } from '../../common/young-garbage.js';
 import { compareIds } from '../../streams/entry-id.js';
 import { assertDataSid } from '../../streams/sid.js';
 import type { Appender } from '../../streams/ordered-appender.js';
@@ -68,6 +69,8 @@ interface ChannelRoute {
 export class McapImportService implements BeforeApplicationShutdown {
   private readonly running = new Set<AbortController>();
   private stopping = false;
+  /** Body chunks and the records copied out of them are large garbage: see `YoungGarbage`. */
+  private readonly garbage = new YoungGarbage();
 
   constructor(
     private readonly repository: StreamRepository,
@@ -102,10 +105,16 @@ export class McapImportService implements BeforeApplicationShutdown {
     );
     try {
       let received = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        received += chunk.length;
-        if (limit > 0 && received > limit) throw tooLarge(limit, 'IMPORT_MAX_BYTES');
-        await job.feed(chunk, received);
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (limit > 0 && received > limit) throw tooLarge(limit, 'IMPORT_MAX_BYTES');
+          await job.feed(chunk, received);
+          this.garbage.add(2 * chunk.length);
+        }
+      } catch (err) {
+        if (err instanceof StreamerError) throw err;
+        throw badRequest(`request body could not be read: ${(err as Error).message}`);
       }
       job.end(received);
       await job.settle();

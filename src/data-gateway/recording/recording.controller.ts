@@ -1,4 +1,14 @@
-import { Controller, Get, HttpCode, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+  Req,
+  Res,
+  UnsupportedMediaTypeException,
+  UseFilters,
+} from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -120,6 +130,7 @@ export class RecordingController {
     description: 'no write permission on a target stream',
     schema: ERROR_SCHEMA,
   })
+  @ApiResponse({ status: 415, description: 'a JSON or form body', schema: ERROR_SCHEMA })
   @ApiResponse({
     status: 413,
     description: 'body over IMPORT_MAX_BYTES, or a message over MAX_PAYLOAD_BYTES',
@@ -131,6 +142,13 @@ export class RecordingController {
     @Query() query: ImportQuery,
   ): Promise<ImportSummary> {
     const params = query.params();
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
+    if (/^(application\/json|application\/x-www-form-urlencoded|multipart\/)/.test(type)) {
+      // The JSON and form parsers would have consumed such a body already.
+      throw new UnsupportedMediaTypeException(
+        `POST the MCAP file as the raw body (application/x-mcap or application/octet-stream), not ${type}`,
+      );
+    }
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     try {
