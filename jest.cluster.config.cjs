@@ -17,6 +17,7 @@ const SUITES = [
   'graphql-subscriptions',
   'mjpeg',
   'isolation',
+  'mcap',
 ];
 
 module.exports = {
