@@ -67,10 +67,11 @@ class ClientGone extends Error {}
  * milliseconds, `sequence` = its sequence number).
  *
  * Memory stays flat whatever the window's size: streams are read in bounded `XRANGE` pages
- * (together at most PULL_BATCH_BYTES, one larger entry alone), the writer holds one chunk
- * (`EXPORT_CHUNK_BYTES`, zstd-compressed when that makes it smaller) and waits for the socket
- * to drain before it goes on. A window ending in the future is a live recording: the export
- * follows new entries until that time, then completes the file. The export stops when the
+ * (`EXPORT_READ_BYTES` in all, at most PULL_BATCH_BYTES; one larger entry alone), the writer
+ * holds one chunk (`EXPORT_CHUNK_BYTES`, zstd-compressed when that makes it smaller) and waits
+ * for the socket to take what it wrote before it goes on. A window ending in the future is a
+ * live recording: the export follows new entries (every `LIVE_POLL_MS`) until that time, then
+ * completes the file. The export stops when the
  * client goes; on shutdown a live recording is completed with what it has, others are cut.
  */
 @Injectable()
