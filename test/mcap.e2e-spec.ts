@@ -218,6 +218,19 @@ describe('export', () => {
     );
   });
 
+  test('on shutdown a live recording completes its file with what it has', async () => {
+    const own = await startServer();
+    const live = `${p}/shutdown`;
+    created.push(live);
+    const res = await fetch(`${own.http}/data/${seg(live)}/export?start=now&end=now%2B60s`);
+    expect(res.status).toBe(200);
+    const body = res.arrayBuffer();
+    await redis.xAdd(live, '*', { d: 'kept' });
+    await own.close();
+    const file = parseMcap(Buffer.from(await body));
+    expect(file.messages.map((m) => Buffer.from(m.data).toString())).toEqual(['kept']);
+  });
+
   test('a client that goes mid-export stops it; the server serves on', async () => {
     const big = `${p}/big`;
     created.push(big);

@@ -194,6 +194,7 @@ export class McapExportService implements BeforeApplicationShutdown {
       ]),
     });
 
+    let until = liveUntil;
     let pollAll = false;
     for (;;) {
       run.check();
@@ -224,9 +225,14 @@ export class McapExportService implements BeforeApplicationShutdown {
         });
         continue;
       }
-      // Every window is read. A live recording waits for new entries until its end time.
-      if (liveUntil === null || run.stopping || Date.now() > liveUntil) break;
-      await run.sleep(Math.min(LIVE_POLL_MS, liveUntil - Date.now() + 1));
+      // Every window is read. A live recording waits for new entries until its end time; on
+      // shutdown it ends now, after one last look for entries.
+      if (until === null || Date.now() > until) break;
+      if (run.stopping) {
+        until = Date.now() - 1;
+      } else {
+        await run.sleep(Math.min(LIVE_POLL_MS, until - Date.now() + 1));
+      }
       pollAll = true;
     }
     await writer.end();
