@@ -371,6 +371,30 @@ describe('import', () => {
     expect(cut.body.streams).toEqual([expect.objectContaining({ sid: target, written: 3 })]);
   });
 
+  test('a file with more channels than MAX_SIDS_PER_REQUEST is refused at the one too many', async () => {
+    const own = await startServer({ MAX_SIDS_PER_REQUEST: 2 });
+    try {
+      const topics = [1, 2, 3].map((i) => `${p}/many${i}`);
+      created.push(...topics);
+      const file = await writeMcap(
+        topics,
+        topics.map((topic) => ({ topic, logTimeMs: base, data: Buffer.from('x') })),
+      );
+      const res = await fetch(`${own.http}/data/import`, { method: 'POST', body: file });
+      const answer = (await res.json()) as ImportAnswer;
+      expect([res.status, answer.error.code]).toEqual([400, 'MALFORMED_DATA']);
+      expect(answer.error.message).toContain('more than 2 channels in one file');
+      // This writer puts each channel record right before the channel's first message.
+      expect(answer.streams.map((st) => [st.sid, st.written])).toEqual([
+        [topics[0], 1],
+        [topics[1], 1],
+      ]);
+      expect(await redis.exists(topics[2])).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('a topic that is not a valid stream id, and bad parameters, are refused', async () => {
     const badTopic = await writeMcap(
       ['XMETA:nope'],

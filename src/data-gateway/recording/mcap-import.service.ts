@@ -239,10 +239,14 @@ class ImportJob {
   private async handle(record: TypedMcapRecord): Promise<void> {
     switch (record.type) {
       case 'Schema':
+        this.bound(this.schemas, record.id, 'schemas');
         this.schemas.set(record.id, record.name);
         return;
       case 'Channel':
-        if (!this.routes.has(record.id)) await this.route(record);
+        if (!this.routes.has(record.id)) {
+          this.bound(this.routes, record.id, 'channels');
+          await this.route(record);
+        }
         return;
       case 'Message':
         return this.message(record.channelId, record.logTime, record.sequence, record.data);
@@ -250,6 +254,14 @@ class ImportJob {
         // Header, indexes, statistics, attachments, metadata: nothing to store.
         return;
     }
+  }
+
+  /** One import names at most MAX_SIDS_PER_REQUEST channels (and schemas), as a data URL does. */
+  private bound(known: ReadonlyMap<number, unknown>, id: number, what: string): void {
+    if (known.has(id) || known.size < this.config.MAX_SIDS_PER_REQUEST) return;
+    throw malformed(
+      `more than ${this.config.MAX_SIDS_PER_REQUEST} ${what} in one file (MAX_SIDS_PER_REQUEST)`,
+    );
   }
 
   private async route(channel: TypedMcapRecord & { type: 'Channel' }): Promise<void> {
