@@ -53,10 +53,14 @@ export function indexedReader(file: Uint8Array): Promise<McapIndexedReader> {
   });
 }
 
-/** A small valid MCAP file: one raw channel per topic, `messages` of each in turn. */
+/**
+ * A small valid MCAP file: one raw channel per topic, `messages` of each in turn; `compression`
+ * labels every chunk (its data stays as it is: a file claiming a compression it does not use).
+ */
 export async function writeMcap(
   topics: readonly string[],
   messages: readonly { topic: string; logTimeMs: number; data: Uint8Array }[],
+  compression?: string,
 ): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let position = 0n;
@@ -68,6 +72,9 @@ export async function writeMcap(
         position += BigInt(buffer.length);
       },
     },
+    compressChunk: compression
+      ? (chunk: Uint8Array) => ({ compression, compressedData: chunk })
+      : undefined,
   });
   await writer.start({ profile: '', library: 'test' });
   const ids = new Map<string, number>();
