@@ -23,6 +23,7 @@ const SUITES = [
   'groups',
   'gaps',
   'retention',
+  'mcap',
 ];
 
 module.exports = {

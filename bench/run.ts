@@ -4,7 +4,8 @@
  *   --quick              smoke run (a few hundred messages per workload; targets not enforced)
  *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
  *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
- *                        e = catch-up memory; g = consumer groups next to plain pullers)
+ *                        e = catch-up memory; g = consumer groups next to plain pullers;
+ *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -48,6 +49,9 @@ import {
   groups,
   latency,
   pushThroughput,
+  exportThroughput,
+  importThroughput,
+  bigExport,
   Row,
   stalled,
   catchUp,
@@ -68,6 +72,8 @@ const COUNTS = {
   stalled: { full: 800, quick: 100 },
   catchUp: { full: 48, quick: 8 },
   groups: { full: 3_000, quick: 100 },
+  record256k: { full: 1_000, quick: 50 },
+  bigExportMiB: { full: 2_048, quick: 64 },
 };
 
 function parse() {
@@ -85,12 +91,13 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d,e,g')
+    (values.only ?? 'a,b,c,d,e,g,m')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const known = ['a', 'b', 'c', 'd', 'e', 'g', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
+  const known = ['a', 'b', 'c', 'd', 'e', 'g', 'm', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
+  known.push('mexp', 'mimp', 'mbig');
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -447,6 +454,10 @@ function workloads(
     ['d', 'd', () => stalled(ctx, n('stalled'))],
     ['e', 'e', () => catchUp(ctx, n('catchUp'))],
     ['g', 'g', () => groups(ctx, n('groups'), 500)],
+    ['m', 'mexp', () => exportThroughput(ctx, n('record256k'), 256 * 1024)],
+    ['m', 'mimp', () => importThroughput(ctx, n('record256k'), 256 * 1024)],
+    // Only by name: it puts 2 GiB into Redis for a while.
+    ['mbig', 'mbig', () => bigExport(ctx, n('bigExportMiB') * 1024 * 1024)],
   ];
 }
 

@@ -3,8 +3,14 @@
  * workload straight against Redis with node-redis, in the same run, and returns table rows plus
  * a detailed record for the JSON output.
  */
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
 import {
   BINARY,
@@ -1068,4 +1074,239 @@ export async function groups(
     },
   ];
   return { rows, detail: { spec, gateway: gw, direct } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// m. record and replay: MCAP export and import
+
+/** Distinct random payloads (JPEG-like: zstd cannot shrink them), cycled. */
+function randomPayloads(size: number, n = 8): Buffer[] {
+  return Array.from({ length: n }, () => randomBytes(size));
+}
+
+/** Fills `key` with `count` entries of `size` random bytes straight into Redis (no MAXLEN). */
+async function fillStream(redis: Redis, key: string, size: number, count: number): Promise<void> {
+  const payloads = randomPayloads(size);
+  const batch = Math.max(1, Math.floor((8 * 1024 * 1024) / size));
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    await Promise.all(
+      Array.from({ length: n }, (_, j) =>
+        redis.sendCommand(['XADD', key, '*', 'd', payloads[(i + j) % payloads.length]]),
+      ),
+    );
+  }
+}
+
+/** Reads a response body to its end; resolves to its length. */
+async function drainBody(res: Response, into?: WriteStream): Promise<number> {
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (into && !into.write(chunk)) await once(into, 'drain');
+  }
+  return bytes;
+}
+
+/** Reads all of `key` with XRANGE pages of `count` entries: the direct reference of a read. */
+async function xrangeAll(redis: Redis, key: string, count: number): Promise<number> {
+  let bytes = 0;
+  let cursor = '-';
+  for (;;) {
+    const reply = (await redis.sendCommand(
+      ['XRANGE', key, cursor, '+', 'COUNT', String(count)],
+      AS_BUFFERS,
+    )) as unknown as [Buffer, Buffer[]][];
+    for (const [, fields] of reply) bytes += fields[1].length;
+    if (reply.length < count) return bytes;
+    cursor = `(${reply[reply.length - 1][0].toString()}`;
+  }
+}
+
+/** `GET /data/{key}?count=10000` from the beginning until an answer comes back empty. */
+async function httpPullAll(http: string, key: string): Promise<number> {
+  let bytes = 0;
+  let cursor = '0';
+  for (;;) {
+    const res = await fetch(`${http}/data/${enc(key)}?last_entry_id=${cursor}&count=10000`);
+    const body = await res.arrayBuffer();
+    if (!res.ok) throw new Error(`GET: HTTP ${res.status}`);
+    if (body.byteLength === 0 && res.headers.get('entry-offset') === '[]') return bytes;
+    bytes += body.byteLength;
+    cursor = res.headers.get('x-last-entry-id') ?? cursor;
+  }
+}
+
+const httpOf = (ctx: BenchContext) => ctx.url.replace(/^ws/, 'http');
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+/**
+ * m export: a stream of `count` × `size` random entries exported as MCAP (zstd chunks, which
+ * random data leaves uncompressed) and pulled with HTTP GET (count=10000, 8 MiB answers), next
+ * to XRANGE pages read straight from Redis. MB/s of payload.
+ */
+export async function exportThroughput(
+  ctx: BenchContext,
+  count: number,
+  size: number,
+): Promise<WorkloadResult> {
+  const key = ctx.key('m:export');
+  await fillStream(ctx.redis, key, size, count);
+  const payload = count * size;
+  const http = httpOf(ctx);
+
+  const window = ctx.sampler.window();
+  let t0 = performance.now();
+  const fileBytes = await drainBody(await fetch(`${http}/data/${enc(key)}/export`));
+  const exportMs = performance.now() - t0;
+  const exported = window();
+
+  const pullWindow = ctx.sampler.window();
+  t0 = performance.now();
+  const pulled = await httpPullAll(http, key);
+  const pullMs = performance.now() - t0;
+  const pullResources = pullWindow();
+
+  t0 = performance.now();
+  const direct = await xrangeAll(ctx.redis, key, Math.max(1, Math.floor((8 << 20) / size)));
+  const directMs = performance.now() - t0;
+  await ctx.redis.sendCommand(['DEL', key]);
+
+  const directRate = mbps(direct, directMs);
+  const exportRate = mbps(payload, exportMs);
+  const pullRate = mbps(pulled, pullMs);
+  const growth = (w: ResourceWindow) =>
+    w.rssPeakMB !== null && w.rssStartMB !== null ? w.rssPeakMB - w.rssStartMB : null;
+  return {
+    rows: [
+      {
+        workload: 'm export',
+        metric: `MCAP export ${size / 1024} KiB entries (MB/s)`,
+        gateway: exportRate,
+        direct: directRate,
+        ratio: ratio(exportRate, directRate),
+        target: '',
+        pass: null,
+        note: `${(payload / 1e6).toFixed(0)} MB of payload, file ${(fileBytes / 1e6).toFixed(0)} MB; server RSS +${growth(exported)?.toFixed(0) ?? '?'} MB; direct = XRANGE pages`,
+        server: exported,
+      },
+      {
+        workload: 'm pull',
+        metric: `HTTP GET pull ${size / 1024} KiB entries (MB/s)`,
+        gateway: pullRate,
+        direct: directRate,
+        ratio: ratio(pullRate, directRate),
+        target: '',
+        pass: pulled === payload ? null : false,
+        note: 'count=10000 from 0 until empty (8 MiB answers); direct = XRANGE pages',
+        server: pullResources,
+      },
+    ],
+    detail: { count, size, fileBytes, exportMs, pullMs, directMs, exported, pullResources },
+  };
+}
+
+/**
+ * m import: an MCAP file of `count` × `size` random entries (exported first, kept in a temporary
+ * file) sent to `POST /data/import` as fast as possible, next to pipelined XADDs of the same
+ * payloads straight to Redis. MB/s of payload.
+ */
+export async function importThroughput(
+  ctx: BenchContext,
+  count: number,
+  size: number,
+): Promise<WorkloadResult> {
+  const source = ctx.key('m:source');
+  await fillStream(ctx.redis, source, size, count);
+  const http = httpOf(ctx);
+  const dir = await mkdtemp(join(tmpdir(), 'redis-streamer-bench-'));
+  const path = join(dir, 'source.mcap');
+  try {
+    const out = createWriteStream(path);
+    await drainBody(await fetch(`${http}/data/${enc(source)}/export`), out);
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    await ctx.redis.sendCommand(['DEL', source]);
+    const prefix = ctx.key('m:import');
+
+    const window = ctx.sampler.window();
+    let t0 = performance.now();
+    const res = await fetch(`${http}/data/import?prefix=${enc(prefix)}&as_fast_as_possible=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-mcap' },
+      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+      ...({ duplex: 'half' } as object),
+    });
+    const answer = (await res.json()) as { streams?: { written: number; bytes: number }[] };
+    const importMs = performance.now() - t0;
+    const imported = window();
+    if (!res.ok) throw new Error(`import: HTTP ${res.status} ${JSON.stringify(answer)}`);
+    const written = answer.streams?.reduce((a, s) => a + s.bytes, 0) ?? 0;
+    await ctx.redis.sendCommand(['DEL', `${prefix}${source}`]);
+
+    const direct = ctx.key('m:direct');
+    t0 = performance.now();
+    await fillStream(ctx.redis, direct, size, count);
+    const directMs = performance.now() - t0;
+    await ctx.redis.sendCommand(['DEL', direct]);
+
+    const importRate = mbps(written, importMs);
+    const directRate = mbps(count * size, directMs);
+    return {
+      rows: [
+        {
+          workload: 'm import',
+          metric: `MCAP import ${size / 1024} KiB entries (MB/s)`,
+          gateway: importRate,
+          direct: directRate,
+          ratio: ratio(importRate, directRate),
+          target: '',
+          pass: written === count * size ? null : false,
+          note: `as_fast_as_possible, ${(written / 1e6).toFixed(0)} MB written; server RSS peak ${imported.rssPeakMB?.toFixed(0) ?? '?'} MB; direct = pipelined XADD`,
+          server: imported,
+        },
+      ],
+      detail: { count, size, importMs, directMs, imported },
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * mbig (only with `--only mbig`): a stream of `totalBytes` in 1 MiB entries exported as MCAP,
+ * the file read and dropped as it comes: the server's RSS growth over its RSS before the export.
+ */
+export async function bigExport(ctx: BenchContext, totalBytes: number): Promise<WorkloadResult> {
+  const size = 1024 * 1024;
+  const count = Math.ceil(totalBytes / size);
+  const key = ctx.key('m:big');
+  await fillStream(ctx.redis, key, size, count);
+  globalThis.gc?.();
+  await sleep(1000);
+  const window = ctx.sampler.window();
+  const t0 = performance.now();
+  const fileBytes = await drainBody(await fetch(`${httpOf(ctx)}/data/${enc(key)}/export`));
+  const ms = performance.now() - t0;
+  const w = window();
+  await ctx.redis.sendCommand(['DEL', key]);
+  const growth = w.rssPeakMB !== null && w.rssStartMB !== null ? w.rssPeakMB - w.rssStartMB : null;
+  return {
+    rows: [
+      {
+        workload: 'mbig',
+        metric: `server RSS growth, ${((count * size) / 2 ** 30).toFixed(2)} GiB MCAP export (MB)`,
+        gateway: growth,
+        direct: null,
+        ratio: null,
+        target: '<= 50 MB',
+        pass: atMost(growth, 50),
+        note: `RSS ${w.rssStartMB?.toFixed(0)} → peak ${w.rssPeakMB?.toFixed(0)} MB; file ${(fileBytes / 1e6).toFixed(0)} MB in ${(ms / 1000).toFixed(1)} s (${mbps(count * size, ms).toFixed(0)} MB/s)`,
+        server: w,
+      },
+    ],
+    detail: { count, size, fileBytes, ms, window: w },
+  };
 }

@@ -12,6 +12,7 @@ import {
   wsOpen,
   wsRefusal,
 } from './support/auth.js';
+import { writeMcap } from './support/mcap.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { TestSocket } from './support/ws.js';
 
@@ -115,6 +116,25 @@ transports.MJPEG = async (segment, token) => {
   return 'ok';
 };
 
+transports.EXPORT = async (segment, token) =>
+  httpOutcome(await fetch(`${server.http}/data/${segment}/export`, { headers: bearer(token) }));
+
+/** An MCAP file with one message for each of the segment's sids (channel topic = sid). */
+transports.IMPORT = async (segment, token) => {
+  const sids = segment.split('+').map(decodeURIComponent);
+  const file = await writeMcap(
+    sids,
+    sids.map((topic) => ({ topic, logTimeMs: Date.now(), data: Buffer.from('m') })),
+  );
+  return httpOutcome(
+    await fetch(`${server.http}/data/import`, {
+      method: 'POST',
+      headers: { ...bearer(token), 'content-type': 'application/x-mcap' },
+      body: file,
+    }),
+  );
+};
+
 /** [token, transport, sids in the URL, expected]. */
 const MATRIX: [string, string, string[], Outcome][] = [
   // read-only: pull and GET, not push or POST.
@@ -156,6 +176,16 @@ const MATRIX: [string, string, string[], Outcome][] = [
   ['writer', 'push', [cam1, other], FORBIDDEN],
   ['writer', 'POST', [cam1, other], FORBIDDEN],
   ['reader', 'pull', [cam1, camDeep], 'ok'],
+  // MCAP export needs read on every stream, import write on every channel's stream.
+  ['reader', 'EXPORT', [cam1, camDeep], 'ok'],
+  ['writer', 'EXPORT', [cam1], FORBIDDEN],
+  ['reader', 'EXPORT', [cam1, other], FORBIDDEN],
+  ['nothing', 'EXPORT', [cam1], FORBIDDEN],
+  ['writer', 'IMPORT', [cam1], 'ok'],
+  ['reader', 'IMPORT', [cam1], FORBIDDEN],
+  ['writer', 'IMPORT', [cam1, other], FORBIDDEN],
+  ['single', 'IMPORT', [camAB], FORBIDDEN],
+  ['admin', 'IMPORT', [other], 'ok'],
 ];
 
 describe('permission matrix', () => {
@@ -173,6 +203,20 @@ describe('permission matrix', () => {
     const [entry] = await redis.xRange(cam1, id, id);
     expect(String(entry.message.d)).toBe('abc');
     ws.close();
+  });
+
+  test('an import without a token is refused with 401, before its body is read', async () => {
+    const res = await fetch(`${server.http}/data/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-mcap' },
+      body: await writeMcap(
+        [cam1],
+        [{ topic: cam1, logTimeMs: Date.now(), data: Buffer.from('m') }],
+      ),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
   });
 
   test('POST /data/* needs write permission on every stream', async () => {

@@ -130,6 +130,20 @@ export function mjpegUrl(sid: string, maxFps = 10): string {
   return `/data/${encodeURIComponent(sid)}/mjpeg?${q}`;
 }
 
+/**
+ * `GET /data/{sid}/export`: the streams as an MCAP file (`start`/`end`: entry ids, epoch ms,
+ * ISO-8601 or `now-30s`; the server's clock decides what `now` is).
+ */
+export function exportUrl(sids: readonly string[], start?: string, end?: string): string {
+  const token = getToken();
+  const q = new URLSearchParams();
+  if (start) q.set('start', start);
+  if (end) q.set('end', end);
+  if (token) q.set('access_token', token);
+  const query = q.toString();
+  return `/data/${sids.map(encodeURIComponent).join('+')}/export${query ? `?${query}` : ''}`;
+}
+
 export interface LiveHandlers {
   entry(entry: PulledEntry): void;
   closed(reason: string): void;

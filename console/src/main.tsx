@@ -9,6 +9,7 @@ import {
   getToken,
   listDevices,
   listSids,
+  exportUrl,
   mjpegUrl,
   openLive,
   pushText,
@@ -240,6 +241,7 @@ function StreamList(props: {
             <th class="num" title="entries per second">
               /s
             </th>
+            <th title="export as an MCAP file">MCAP</th>
           </tr>
         </thead>
         <tbody>
@@ -261,6 +263,17 @@ function StreamList(props: {
                   {lastEntry(row)}
                 </td>
                 <td class="num rate">{formatRate(props.list.rates.get(sid) ?? null)}</td>
+                <td class="export">
+                  <a
+                    class="export"
+                    href={exportUrl([sid])}
+                    download
+                    title="export the whole stream as an MCAP file"
+                    onClick={(e) => e.stopPropagation()}
+                  >
+                    ⤓
+                  </a>
+                </td>
               </tr>
             );
           })}
@@ -394,6 +407,7 @@ function LiveView({
         )}
       </p>
       {status && <p class="error">{status}</p>}
+      <RecordBox sid={sid} />
       <div class="content">
         {shown ? <EntryContent shown={shown} /> : <p class="muted">waiting for an entry…</p>}
       </div>
@@ -410,6 +424,45 @@ function LiveView({
         </p>
       </details>
     </article>
+  );
+}
+
+/** Default and largest span of the "record" button, in seconds. */
+const RECORD_SECONDS = 10;
+const MAX_RECORD_SECONDS = 24 * 3600;
+
+/** "Record the last N seconds": downloads them as an MCAP file (the server's export). */
+function RecordBox({ sid }: { sid: string }) {
+  const [seconds, setSeconds] = useState(RECORD_SECONDS);
+  const record = () => {
+    const link = document.createElement('a');
+    link.href = exportUrl([sid], `now-${seconds}s`);
+    link.download = '';
+    link.click();
+  };
+  return (
+    <p class="record">
+      <button type="button" class="record-button" onClick={record} title="download as MCAP">
+        ⏺ record
+      </button>{' '}
+      the last{' '}
+      <input
+        class="record-seconds"
+        type="number"
+        min={1}
+        max={MAX_RECORD_SECONDS}
+        value={seconds}
+        onInput={(e) => {
+          const n = Math.round(Number(e.currentTarget.value));
+          if (n >= 1 && n <= MAX_RECORD_SECONDS) setSeconds(n);
+        }}
+      />{' '}
+      s ·{' '}
+      <a class="export-all" href={exportUrl([sid])} download>
+        export all
+      </a>{' '}
+      (MCAP)
+    </p>
   );
 }
 

@@ -28,6 +28,8 @@ export class StreamerError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** More for the client beside `error` in an HTTP answer (e.g. what an import wrote before failing). */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = 'StreamerError';

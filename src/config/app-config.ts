@@ -78,6 +78,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10) GROUP_CLAIM_IDLE_MS = 30000;
   /** Bounds one WebSocket frame and one HTTP body. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1024 * 1024 * 1024) MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+  /**
+   * Largest MCAP body `POST /data/import` reads (0 = no limit). The file is parsed as it arrives,
+   * so memory does not grow with it; each of its records is bounded by MAX_PAYLOAD_BYTES instead.
+   */
+  @Transform(toInt) @IsInt() @Min(0) IMPORT_MAX_BYTES = 16 * 1024 * 1024 * 1024;
   /** Blocking Redis connections the live read hub spreads its streams over. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) HUB_READERS = 1;
   /**

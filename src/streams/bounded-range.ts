@@ -15,7 +15,7 @@ export interface BoundedRange {
 }
 
 /**
- * Up to `count` entries of `sid` after `afterId`, oldest first, carrying at most `budget` payload
+ * Up to `count` entries of `sid` after `afterId` (and up to `end`, inclusive), oldest first, carrying at most `budget` payload
  * bytes, except that the first entry is always taken whatever its size. Redis cannot bound XRANGE
  * in bytes, so each XRANGE asks for as many entries as the estimate (bytes per entry, the largest
  * entry lately seen in this stream) lets fit; with no estimate it reads one entry first.
@@ -27,8 +27,12 @@ export async function rangeWithin(
   count: number,
   budget: number,
   estimate = 0,
-  /** When given, the first read also learns where the stream stands (atomically with it). */
-  onPosition?: (position: StreamPosition) => void,
+  options: {
+    /** When given, the first read also learns where the stream stands (atomically with it). */
+    onPosition?: (position: StreamPosition) => void;
+    /** The last id to read (inclusive); `+` = up to the newest. */
+    end?: string;
+  } = {},
 ): Promise<BoundedRange> {
   const entries: Entry[] = [];
   let bytes = 0;
@@ -43,13 +47,14 @@ export async function rangeWithin(
             Math.min(count - entries.length, MAX_RANGE_COUNT, Math.floor(room / estimate)),
           )
         : 1;
+    const { onPosition, end = '+' } = options;
     let read: Entry[];
     if (onPosition && cursor === afterId) {
       const probed = await repository.position(sid, cursor, want);
       onPosition(probed.position);
       read = probed.entries;
     } else {
-      read = await repository.rangeAfter(sid, cursor, want);
+      read = await repository.rangeAfter(sid, cursor, want, end);
     }
     let largest = 0;
     for (const entry of read) {

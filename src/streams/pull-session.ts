@@ -336,7 +336,7 @@ export class PullSession implements HubListener {
       ? (position: StreamPosition) => this.checkTrimmed(lane, position)
       : undefined;
     const { sid, cursor, estimate } = lane;
-    rangeWithin(this.repository, sid, cursor, count, budget, estimate, onPosition).then(
+    rangeWithin(this.repository, sid, cursor, count, budget, estimate, { onPosition }).then(
       ({ entries, estimate, more }) => {
         lane.fetching = false;
         this.fetchingBytes -= budget;

@@ -185,9 +185,9 @@ export class StreamRepository {
     return reply.length > 0 ? toEntry(reply[0]) : null;
   }
 
-  /** Up to `count` entries of `sid` strictly after `afterId`, oldest first. */
-  async rangeAfter(sid: string, afterId: string, count: number): Promise<Entry[]> {
-    const args = ['XRANGE', sid, `(${afterId}`, '+', 'COUNT', String(count)];
+  /** Up to `count` entries of `sid` strictly after `afterId` and up to `end` (inclusive), oldest first. */
+  async rangeAfter(sid: string, afterId: string, count: number, end = '+'): Promise<Entry[]> {
+    const args = ['XRANGE', sid, `(${afterId}`, end, 'COUNT', String(count)];
     const reply = await this.command<RawEntry[]>(sid, args, AS_BUFFERS);
     return reply.map(toEntry);
   }

@@ -64,6 +64,11 @@ export class CliProcess {
   kill(): void {
     this.child.kill('SIGKILL');
   }
+
+  /** Ctrl-C. */
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
 }
 
 /** Runs the CLI to its end (`env` adds to or overrides the test's environment). */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The command-line client, the TypeScript successor of the original's `tests/api.py`, with the
- * same commands and flags: push_increment, pull_raw, push_image, pull_image, ls; and `token`,
- * which mints a JWT for a server with AUTH_JWT_SECRET.
+ * same commands and flags: push_increment, pull_raw, push_image, pull_image, ls; `record` and
+ * `replay` (MCAP files); and `token`, which mints a JWT for a server with AUTH_JWT_SECRET.
  *
  *   npm run client -- push_increment counter --max_value 100
  *   redis-streamer pull_image blah --latest --duration 10
@@ -20,6 +20,7 @@ import {
   PullOptions,
 } from './cli/commands.js';
 import { parseShape } from './cli/images.js';
+import { recordCommand, replayCommand } from './cli/recording.js';
 
 type Raw = Record<string, unknown>;
 
@@ -84,6 +85,16 @@ function withPull(cmd: Command): Command {
   option(cmd, 'latest', '', 'only the newest entry; skip what we cannot keep up with');
   option(cmd, 'max_fps', 'n', 'at most this many batches a second', positive);
   return cmd;
+}
+
+const SPAN_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A span: seconds (`30`, `1.5`) or with a unit (`500ms`, `30s`, `5m`, `1h`), in ms. */
+function span(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * (SPAN_UNIT_MS[match[2] ?? 's'] ?? 0) : 0;
+  if (!(ms > 0)) throw new InvalidArgumentError('must be a time span such as 30s, 5m, 1h or 500ms');
+  return ms;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -198,6 +209,68 @@ function buildProgram(): Command {
     .action(async (_opts: Raw, cmd: Command) => {
       await listCommand(connection(cmd));
     });
+
+  program
+    .command('record')
+    .argument('<sid...>', 'stream ids to record (one MCAP channel each)')
+    .description('write a time window of streams to an MCAP file (server export)')
+    .option(
+      '--start <when>',
+      'first entry: entry id, epoch ms, ISO-8601 time or now-30s (default: the oldest)',
+    )
+    .option('--end <when>', 'last entry: the same forms (default: the newest now)')
+    .option(
+      '--duration <span>',
+      'record live from now for this long (30s, 5m); Ctrl-C ends early',
+      span,
+    )
+    .option('-o, --out <file>', 'file to write (default: the name the server suggests)')
+    .option('--compression <kind>', 'chunk compression: zstd (default) or none')
+    .action(async (sids: string[], opts: Raw, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<Raw>();
+      if (opts.duration !== undefined && opts.end !== undefined) {
+        throw new InvalidArgumentError('give --end or --duration, not both');
+      }
+      await recordCommand(sids, {
+        ...connection(cmd),
+        tty: Boolean(process.stderr.isTTY) && !globals.plain,
+        start: opts.start as string | undefined,
+        end: opts.end as string | undefined,
+        durationMs: opts.duration as number | undefined,
+        out: opts.out as string | undefined,
+        compression: opts.compression as 'zstd' | 'none' | undefined,
+      });
+    });
+
+  const replay = program
+    .command('replay')
+    .argument('<file>', 'an MCAP file (from record, or any MCAP writer)')
+    .description("append a file's messages to their streams at the recorded pace (server import)");
+  option(replay, 'speed', 'x', 'pace: 1 = as recorded (default), 2 = twice as fast', positive);
+  option(replay, 'as_fast_as_possible', '', 'do not pace');
+  option(replay, 'loop', '', 'replay again and again until Ctrl-C (or --limit rounds)');
+  option(replay, 'limit', 'n', 'with --loop: at most this many rounds', integer(1));
+  option(replay, 'prefix', 'text', "prepended to each channel's topic to name its stream");
+  option(
+    replay,
+    'ids',
+    'keep|new',
+    'keep: the recorded entry ids where the streams allow; new (default)',
+  );
+  replay.action(async (file: string, opts: Raw, cmd: Command) => {
+    const ids = pick<string>(opts, 'ids');
+    if (ids !== undefined && ids !== 'keep' && ids !== 'new') {
+      throw new InvalidArgumentError('--ids must be keep or new');
+    }
+    await replayCommand(file, {
+      ...connection(cmd),
+      speed: pick<boolean>(opts, 'as_fast_as_possible') ? null : (pick<number>(opts, 'speed') ?? 1),
+      loop: pick<boolean>(opts, 'loop') === true,
+      limit: pick<number>(opts, 'limit'),
+      prefix: pick<string>(opts, 'prefix'),
+      ids,
+    });
+  });
 
   program
     .command('token')

@@ -16,3 +16,5 @@ export { getEntries, postEntries } from './http-data.js';
 export type { HttpEntry, HttpReadOptions, HttpReadResult } from './http-data.js';
 export { GraphQLClient, GraphQLRequestError, listStreams } from './graphql.js';
 export type { GraphQLErrorEntry, StreamSummary } from './graphql.js';
+export { exportMcap, importMcap } from './mcap.js';
+export type { ExportOptions, ImportedStream, ImportOptions, ImportSummary } from './mcap.js';

@@ -3,9 +3,10 @@ import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { ErrorCode, httpStatusFor, StreamerError } from '../../common/errors.js';
 
-/** The JSON body of every HTTP error answer: `{"error": {"code", "message"}}`. */
+/** The JSON body of every HTTP error answer: `{"error": {"code", "message"}}`, and any details. */
 export interface HttpErrorBody {
   error: { code: string; message: string };
+  [detail: string]: unknown;
 }
 
 /**
@@ -44,6 +45,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private fromStreamerError(error: StreamerError): { status: number; body: HttpErrorBody } {
+    const { status, body } = this.mapStreamerError(error);
+    return { status, body: { ...error.details, ...body } };
+  }
+
+  private mapStreamerError(error: StreamerError): { status: number; body: HttpErrorBody } {
     const status = httpStatusFor(error.code);
     switch (error.code) {
       case ErrorCode.MalformedData:

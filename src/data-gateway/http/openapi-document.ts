@@ -4,6 +4,8 @@ import {
   MAX_COUNT,
   MAX_MJPEG_FPS,
 } from '../dto/data-query.dto.js';
+import { MCAP_CONTENT_TYPE } from '../recording/mcap-export.service.js';
+import { MAX_SPEED, MIN_SPEED } from '../recording/recording-query.dto.js';
 import { ERROR_SCHEMA, POST_REQUEST_BODY, SchemaObject } from './openapi-schemas.js';
 
 const error = (description: string) => ({
@@ -41,7 +43,7 @@ export const OPENAPI_DOCUMENT = {
       'and `/pull`, GraphQL at `/graphql` (see docs/protocol.md and docs/graphql.md).',
     version: '1.0.0',
   },
-  tags: [{ name: 'data' }],
+  tags: [{ name: 'data' }, { name: 'record and replay' }],
   paths: {
     '/data/{sid}': {
       post: {
@@ -142,6 +144,87 @@ export const OPENAPI_DOCUMENT = {
           400: error('bad stream id or query parameter'),
           500: error('Redis refused (e.g. the key is not a stream)'),
           503: error('Redis unreachable'),
+        },
+      },
+    },
+    '/data/{sid}/export': {
+      get: {
+        tags: ['record and replay'],
+        summary: 'Export a time window of one or more streams as an MCAP file',
+        description:
+          "One MCAP channel per stream; each entry is a message whose log time is its entry id's time " +
+          "(sequence = the id's sequence number), merged across streams in id order. JPEG/PNG streams " +
+          'become sensor_msgs/msg/CompressedImage (CDR) channels, `format: json` streams json channels, ' +
+          'others application/octet-stream. An `end` in the future records live until then.',
+        parameters: [
+          sidParameter('stream id (percent-encoded), or several joined by `+`'),
+          query(
+            'start',
+            'first entry: `-` (default, the oldest), an entry id, epoch ms, ISO-8601 or `now-30s`',
+            { type: 'string', default: '-' },
+          ),
+          query(
+            'end',
+            'last entry: `+` (default, the newest now), an entry id, epoch ms, ISO-8601 or `now+30s` ' +
+              '(future: live)',
+            { type: 'string', default: '+' },
+          ),
+          query('compression', 'chunk compression', {
+            type: 'string',
+            enum: ['zstd', 'none'],
+            default: 'zstd',
+          }),
+        ],
+        responses: {
+          200: {
+            description: 'the MCAP file (Content-Disposition names it)',
+            content: { [MCAP_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+          },
+          400: error('bad stream id or query parameter'),
+          500: error('Redis refused (e.g. the key is not a stream)'),
+          503: error('Redis unreachable'),
+        },
+      },
+    },
+    '/data/import': {
+      post: {
+        tags: ['record and replay'],
+        summary: 'Append the messages of an MCAP file to streams (replay)',
+        description:
+          "Each channel's messages go to the stream `prefix` + topic, in file order. `speed` paces them " +
+          'by their recorded log times; `ids=keep` stores them under their recorded ids where the stream ' +
+          'allows. Needs write permission on every target stream. On a malformed file: 400, with what was ' +
+          'written before the bad record.',
+        parameters: [
+          query('prefix', 'prepended to every channel topic to name its stream', {
+            type: 'string',
+            default: '',
+          }),
+          query('speed', 'replay at this pace (1 = as recorded); without it, as fast as possible', {
+            type: 'number',
+            minimum: MIN_SPEED,
+            maximum: MAX_SPEED,
+          }),
+          query('as_fast_as_possible', 'no pacing (the default without `speed`)', {
+            type: 'boolean',
+            default: false,
+          }),
+          query('ids', '`keep` the recorded entry ids where the stream allows, or `new` ones', {
+            type: 'string',
+            enum: ['keep', 'new'],
+            default: 'new',
+          }),
+        ],
+        requestBody: {
+          required: true,
+          content: { [MCAP_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+        },
+        responses: {
+          200: { description: 'per stream: entries written, bytes, first and last id' },
+          400: error('malformed MCAP or query parameter'),
+          403: error('no write permission on a target stream'),
+          413: error('body over IMPORT_MAX_BYTES, or a message over MAX_PAYLOAD_BYTES'),
+          415: error('a JSON or form body'),
         },
       },
     },

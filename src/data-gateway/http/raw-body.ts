@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 
-export function tooLarge(limit: number): StreamerError {
-  return new StreamerError(ErrorCode.TooLarge, `body over MAX_PAYLOAD_BYTES (${limit} bytes)`);
+export function tooLarge(limit: number, setting = 'MAX_PAYLOAD_BYTES'): StreamerError {
+  return new StreamerError(ErrorCode.TooLarge, `body over ${setting} (${limit} bytes)`);
 }
 
 /**
