@@ -104,6 +104,22 @@ describe('consumer groups', () => {
     await expectEventually(async () => (await pendingCount(sid, 'g')) === 0);
   });
 
+  it('takes turns: entries that come one at a time go round the consumers', async () => {
+    const sid = uniqueKey('grp-turns');
+    const workers = await Promise.all(
+      [1, 2, 3, 4].map((i) => consumer(sid, `group=g&consumer=w${i}&count=16`)),
+    );
+    await listeners(4);
+    for (let i = 0; i < 8; i++) {
+      await add(sid, 1, `t${i}-`);
+      await expectEventually(() => workers.reduce((n, w) => n + w.ids.length, 0) === i + 1);
+    }
+    const shares = workers.map((w) => w.ids.length);
+    console.log(`4 consumers, 8 entries one at a time: ${shares.join(' + ')}`);
+    // every consumer that is ready gets its turn, not the first one to be woken each time
+    for (const share of shares) expect(share).toBeGreaterThan(0);
+  });
+
   it('creates the group from last_entry_id, and an existing group keeps its position', async () => {
     const sid = uniqueKey('grp-start');
     const old = await add(sid, 3, 'old');

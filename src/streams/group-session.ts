@@ -32,6 +32,8 @@ export interface GroupRegistry {
   remove(session: GroupSession): void;
   /** Entries of `group` on `sid` were released: the other local consumers sweep now. */
   released(sid: string, group: string, by: GroupSession): void;
+  /** The hub saw new entries of `sid`: the registry wakes its consumers in turn (`wake`). */
+  woken(session: GroupSession, sid: string): void;
 }
 
 interface Lane {
@@ -119,6 +121,11 @@ export class GroupSession implements HubListener {
   }
 
   onEntries(sid: string): void {
+    if (this.byId.has(sid) && !this.closed) this.registry.woken(this, sid);
+  }
+
+  /** New entries of `sid` may be there: read them if the sink can take them. */
+  wake(sid: string): void {
     const lane = this.byId.get(sid);
     if (!lane || this.closed) return;
     lane.wakes++;
