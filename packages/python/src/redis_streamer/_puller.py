@@ -1,0 +1,230 @@
+"""The async puller: ``ws://HOST/data/{sid}/pull`` as an iterator of entries that resumes after
+the last entry it delivered when the connection is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from typing import TypedDict
+
+from ._data import get_once
+from ._protocol import Entry, parse_batch_header, split_batch
+from ._reconnect import OnReconnect, Reconnect, ReconnectEvent, policy, retryable
+from ._urls import Sids, query_string, sid_list, sid_segment, ws_base
+from ._ws import Connection, ConnectionClosed, closed_error, open_ws
+from .auth import Auth, TokenIn
+from .errors import RedisStreamerError, parse_error_body
+
+__all__ = ["Puller", "PullerOptions"]
+
+
+class PullerOptions(TypedDict, total=False):
+    """The keyword arguments of ``Puller`` (shared by the blocking one)."""
+
+    last_entry_id: str
+    count: int | None
+    latest: bool
+    max_fps: float | None
+    block: int | None
+    ack: bool
+    token: str | None
+    token_in: TokenIn
+    reconnect: bool | Reconnect
+    on_reconnect: OnReconnect | None
+
+
+class Puller:
+    """Reads ``ws://HOST/data/{sid}/pull`` as an async iterator of ``Entry(sid, id, time, data)``.
+
+    ``sids``: one stream id, a list, or ``"a+b"``. ``last_entry_id``: ``$`` (default: entries
+    newer than now), ``0`` (from the beginning), an entry id, or one per stream joined by ``+``.
+    ``count``: most entries per stream per batch; ``latest``: only the newest entry of each
+    stream per batch (frames the consumer is too slow for are skipped); ``max_fps``: at most
+    this many batches a second; ``ack``: the server sends the next batch only once the consumer
+    has taken the previous one; ``block``: the server's heartbeat interval in ms (default 5000).
+
+    Batches are split into entries; heartbeats (empty batches) are followed silently, and a
+    connection silent for twice the heartbeat interval is replaced. When the connection is
+    lost, the puller reconnects with backoff and resumes right after the last entry it
+    delivered: no gap, no repeat (a ``$`` start is first resolved to the stream's newest id
+    so that entries written while reconnecting are not skipped; with ``latest`` skipping is the
+    point). Refusals a new connection cannot cure raise ``RedisStreamerError``. ::
+
+        async for entry in Puller("http://localhost:8000", "counter", last_entry_id="0"):
+            print(entry.sid, entry.id, entry.data)
+    """
+
+    def __init__(
+        self,
+        url: str | None,
+        sids: Sids,
+        *,
+        last_entry_id: str = "$",
+        count: int | None = None,
+        latest: bool = False,
+        max_fps: float | None = None,
+        block: int | None = None,
+        ack: bool = False,
+        token: str | None = None,
+        token_in: TokenIn = "header",
+        reconnect: bool | Reconnect = True,
+        on_reconnect: OnReconnect | None = None,
+    ) -> None:
+        self.sids = sid_list(sids)
+        given = last_entry_id.replace(" ", "+").split("+")
+        if len(given) not in (1, len(self.sids)):
+            raise ValueError(f"last_entry_id has {len(given)} ids for {len(self.sids)} streams")
+        self._cursors = {
+            sid: given[0] if len(given) == 1 else given[i] for i, sid in enumerate(self.sids)
+        }
+        self._url = url
+        self._auth = Auth(token, token_in)
+        self._params = {
+            "count": count,
+            "latest": True if latest else None,
+            "max_fps": max_fps,
+            "block": block,
+            "ack": True if ack else None,
+            "access_token": self._auth.query(),
+        }
+        self._latest = latest
+        self._ack = ack
+        heartbeat = 5000 if block is None else block
+        self._idle = (heartbeat * 2 + 1000) / 1000 if heartbeat > 0 else None
+        self._reconnect = policy(reconnect)
+        self._on_reconnect = on_reconnect
+        self._ws: Connection | None = None
+        self._buffer: deque[Entry] = deque()
+        self._need_ack = False
+        self._closed = False
+        #: Connections lost and re-established (or attempted) so far.
+        self.reconnects = 0
+
+    def __aiter__(self) -> Puller:
+        return self
+
+    async def __aenter__(self) -> Puller:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def __anext__(self) -> Entry:
+        while not self._buffer:
+            if self._closed:
+                raise StopAsyncIteration
+            await self._fill()
+        entry = self._buffer.popleft()
+        self._cursors[entry.sid] = entry.id
+        return entry
+
+    async def next_batch(self) -> list[Entry]:
+        """The entries of the next batch (all that are buffered, else the next non-empty batch
+        from the server), marked delivered at once."""
+        while not self._buffer:
+            if self._closed:
+                return []
+            await self._fill()
+        entries = list(self._buffer)
+        self._buffer.clear()
+        for entry in entries:
+            self._cursors[entry.sid] = entry.id
+        return entries
+
+    def position(self) -> str:
+        """The ``last_entry_id`` right after the last entry delivered (one id per stream, ``+``)."""
+        return "+".join(self._cursors[sid] for sid in self.sids)
+
+    async def aclose(self) -> None:
+        """Stops pulling and closes the connection; the iteration ends. Idempotent."""
+        self._closed = True
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            await ws.close(1000, "done")
+
+    async def _fill(self) -> None:
+        """Reads until a non-empty batch arrives; reconnects on a lost connection."""
+        attempt = 0
+        while not self._closed:
+            try:
+                ws = self._ws or await self._open()
+                if self._need_ack:
+                    self._need_ack = False
+                    await ws.send("ok")
+                entries = await self._read_batch(ws)
+            except RedisStreamerError as err:
+                if self._closed:
+                    return
+                self._ws = None
+                attempt += 1
+                if (
+                    self._reconnect is None
+                    or not retryable(err)
+                    or (
+                        self._reconnect.max_attempts is not None
+                        and attempt > self._reconnect.max_attempts
+                    )
+                ):
+                    self._closed = True
+                    raise
+                self._buffer.clear()
+                self._need_ack = False
+                self.reconnects += 1
+                delay = self._reconnect.delay(attempt)
+                if self._on_reconnect:
+                    self._on_reconnect(ReconnectEvent(attempt, delay, err))
+                await asyncio.sleep(delay)
+                continue
+            if entries:
+                self._buffer.extend(entries)
+                self._need_ack = self._ack
+                return
+
+    async def _open(self) -> Connection:
+        await self._resolve_new_cursors()
+        url = f"{ws_base(self._url)}/data/{sid_segment(self.sids)}/pull" + query_string(
+            {"last_entry_id": self.position(), **self._params}
+        )
+        self._ws = await open_ws(url, self._auth.headers(), what="pull handshake")
+        return self._ws
+
+    async def _resolve_new_cursors(self) -> None:
+        """Turns ``$`` cursors into the streams' newest ids, so a reconnect cannot skip entries."""
+        pending = [sid for sid in self.sids if self._cursors[sid] == "$"]
+        if not pending or self._latest:
+            return
+        answer = await asyncio.to_thread(
+            get_once, self._url, pending, last_entry_id="$", auth=self._auth
+        )
+        for sid, entry_id in zip(pending, answer.last_entry_id.split("+")):
+            self._cursors[sid] = entry_id
+
+    async def _read_batch(self, ws: Connection) -> list[Entry]:
+        """One batch: the header text frame and the binary frame; [] for a heartbeat."""
+        server_error: tuple[str, str] | None = None
+        try:
+            while True:
+                message = await asyncio.wait_for(ws.recv(), self._idle)
+                if isinstance(message, bytes):
+                    continue  # a binary frame out of turn cannot come from the server: skip it
+                parsed = json.loads(message)
+                if isinstance(parsed, dict):
+                    server_error = parse_error_body(message)
+                    continue  # the close follows
+                header = parse_batch_header(parsed)
+                body = await asyncio.wait_for(ws.recv(), self._idle)
+                if not isinstance(body, bytes):
+                    raise RedisStreamerError("pull: a text frame where data belongs", "PROTOCOL")
+                if not header and self._ack:
+                    await ws.send("ok")  # the server waits for an answer to a heartbeat too
+                return split_batch(header, body)
+        except ConnectionClosed as err:
+            raise closed_error(err, server_error, "pull connection") from err
+        except asyncio.TimeoutError as err:
+            await ws.close(1000, "idle")
+            raise RedisStreamerError(
+                f"pull connection: no data or heartbeat for {self._idle} s", "TIMEOUT"
+            ) from err
+        except (OSError, ValueError) as err:
+            raise RedisStreamerError(f"pull connection: {err}", "CLOSED") from err
