@@ -144,14 +144,17 @@ class Puller:
         self._cursors[entry.sid] = entry.id
         return entry
 
-    def next_batch(self) -> list[Entry]:
-        """The buffered entries, else the next non-empty batch ([] once closed)."""
+    def next_batch(self, timeout: float | None = None) -> list[Entry]:
+        """The buffered entries, else the next non-empty batch; [] once closed or when nothing
+        came within ``timeout`` seconds (nothing is lost: the next call picks it up)."""
         if self._buffer:
             entries = list(self._buffer)
             self._buffer.clear()
-        else:
-            entries = run(self._aio.next_batch())
-        return entries
+            return entries
+        try:
+            return run(asyncio.wait_for(self._aio.next_batch(), timeout))
+        except asyncio.TimeoutError:
+            return []
 
     def position(self) -> str:
         """``last_entry_id`` right after the last entry delivered."""

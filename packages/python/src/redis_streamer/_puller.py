@@ -96,6 +96,7 @@ class Puller:
         self._on_reconnect = on_reconnect
         self._ws: Connection | None = None
         self._buffer: deque[Entry] = deque()
+        self._header: list[tuple[str, str, int]] | None = None
         self._need_ack = False
         self._closed = False
         #: Connections lost and re-established (or attempted) so far.
@@ -146,7 +147,12 @@ class Puller:
     async def _fill(self) -> None:
         """Reads until a non-empty batch arrives; reconnects on a lost connection."""
         attempt = 0
+        task = asyncio.current_task()
         while not self._closed:
+            if task is not None and task.cancelling():
+                # Python 3.11's wait_for can swallow a cancellation that races with a result;
+                # a caller's timeout must still end this loop.
+                raise asyncio.CancelledError
             try:
                 ws = self._ws or await self._open()
                 if self._need_ack:
@@ -157,6 +163,7 @@ class Puller:
                 if self._closed:
                     return
                 self._ws = None
+                self._header = None
                 attempt += 1
                 if (
                     self._reconnect is None
@@ -204,7 +211,7 @@ class Puller:
         """One batch: the header text frame and the binary frame; [] for a heartbeat."""
         server_error: tuple[str, str] | None = None
         try:
-            while True:
+            while self._header is None:
                 message = await asyncio.wait_for(ws.recv(), self._idle)
                 if isinstance(message, bytes):
                     continue  # a binary frame out of turn cannot come from the server: skip it
@@ -212,13 +219,16 @@ class Puller:
                 if isinstance(parsed, dict):
                     server_error = parse_error_body(message)
                     continue  # the close follows
-                header = parse_batch_header(parsed)
-                body = await asyncio.wait_for(ws.recv(), self._idle)
-                if not isinstance(body, bytes):
-                    raise RedisStreamerError("pull: a text frame where data belongs", "PROTOCOL")
-                if not header and self._ack:
-                    await ws.send("ok")  # the server waits for an answer to a heartbeat too
-                return split_batch(header, body)
+                # Kept until its body is read: a read cancelled in between (a caller's timeout)
+                # resumes with the body instead of losing the batch.
+                self._header = parse_batch_header(parsed)
+            body = await asyncio.wait_for(ws.recv(), self._idle)
+            header, self._header = self._header, None
+            if not isinstance(body, bytes):
+                raise RedisStreamerError("pull: a text frame where data belongs", "PROTOCOL")
+            if not header and self._ack:
+                await ws.send("ok")  # the server waits for an answer to a heartbeat too
+            return split_batch(header, body)
         except ConnectionClosed as err:
             raise closed_error(err, server_error, "pull connection") from err
         except asyncio.TimeoutError as err:
