@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 import redis_streamer as rs
 from redis_streamer import aio
-from support import Proxy, Redis, Server, eventually
+from support import Proxy, Redis, Server, eventually, free_port
 
 FAST = rs.Reconnect(min_delay=0.05, max_delay=0.5)
 
@@ -124,3 +128,70 @@ def test_pipelined_pusher_resends_what_was_not_acked(
     # at most max_in_flight of them; in the order of first storage, everything once and in order.
     assert list(dict.fromkeys(payloads)) == list(range(300))
     assert len(payloads) - 300 <= 16
+
+
+class OwnRedis:
+    """A redis-server of the test's own, persisting every write (appendfsync always), so that
+    it can be stopped and started again on the same port without losing acked entries."""
+
+    def __init__(self, directory: str) -> None:
+        self.port = free_port()
+        self.dir = directory
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+            + ["--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+            stdout=subprocess.DEVNULL,
+        )
+        eventually(lambda: Redis(self.url).call("PING") == "PONG")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: object) -> Iterator[OwnRedis]:
+    redis = OwnRedis(str(tmp_path))
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+def test_pusher_rides_out_redis_unavailable_1013(node: str, own_redis: OwnRedis, sid: str) -> None:
+    srv = Server(node, {"REDIS_URL": own_redis.url})
+    srv.start()
+    events: list[rs.ReconnectEvent] = []
+    ids: list[str] = []
+    errors: list[BaseException] = []
+
+    def push() -> None:
+        try:
+            with rs.Pusher(srv.url, sid, ack=True, reconnect=FAST, on_reconnect=events.append) as p:
+                for i in range(100):
+                    ids.append(p.send(str(i)) or "")
+        except BaseException as err:  # noqa: BLE001 - reported by the test
+            errors.append(err)
+
+    thread = threading.Thread(target=push)
+    try:
+        own_redis.stop()  # the server answers a push with UNAVAILABLE and closes with 1013
+        thread.start()
+        eventually(lambda: any(e.error.close_code == 1013 for e in events), timeout=20)
+        assert ids == []
+        own_redis.start()
+        thread.join(30)
+    finally:
+        srv.stop()
+    assert not thread.is_alive() and not errors
+    assert {e.error.code for e in events} <= {"UNAVAILABLE", "CONNECT_FAILED", "CLOSED"}
+    stored = Redis(own_redis.url).xrange(sid)
+    assert [entry_id for entry_id, _ in stored] == ids
+    assert [d for _, d in stored] == [str(i).encode() for i in range(100)]

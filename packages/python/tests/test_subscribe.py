@@ -7,7 +7,7 @@ import json
 
 import redis_streamer as rs
 from redis_streamer import aio
-from support import eventually
+from support import Proxy
 
 
 def test_blocking_subscription_receives_history_and_live_entries(url: str, sid: str) -> None:
@@ -46,3 +46,19 @@ def test_async_subscription_receives_live_entries(url: str, sid: str) -> None:
 
     events = asyncio.run(main())
     assert [e.json for e in events] == [{"i": 0}, {"i": 1}, {"i": 2}]
+
+
+def test_subscription_resumes_after_a_lost_connection(url: str, sid: str) -> None:
+    proxy = Proxy(int(url.rsplit(":", 1)[1]))
+    fast = rs.Reconnect(min_delay=0.05, max_delay=0.5)
+    try:
+        with rs.subscribe(sid, url=proxy.url, last_entry_id="0", reconnect=fast) as events:
+            rs.post(sid, [b"1", b"2"], url=url)
+            got = [next(events).data, next(events).data]
+            assert proxy.cut() > 0  # no close frame
+            rs.post(sid, [b"3", b"4"], url=url)
+            got += [next(events).data, next(events).data]
+            assert events.reconnects >= 1
+    finally:
+        proxy.close()
+    assert got == [b"1", b"2", b"3", b"4"]

@@ -17,16 +17,18 @@ same calls for asyncio.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from . import aio
 from ._blocking import Puller, Pusher, Subscription
 from ._data import GetResult, get, post
 from ._meta import StreamInfo, delete_stream, graphql, set_meta, sids, stream, streams
 from ._protocol import Entry
 from ._reconnect import Reconnect, ReconnectEvent
-from ._subscription import Event
+from ._subscription import Event, SubscriptionOptions
 from ._subscription import Subscription as _AsyncSubscription
 from ._urls import DEFAULT_URL, Sids
-from .auth import TokenIn, mint_token
+from .auth import mint_token
 from .errors import GraphQLError, RedisStreamerError
 
 __version__ = "1.0.0"
@@ -59,17 +61,7 @@ __all__ = [
 
 
 def subscribe(
-    sids: Sids,
-    *,
-    url: str | None = None,
-    last_entry_id: str = "$",
-    latest: bool = False,
-    token: str | None = None,
-    token_in: TokenIn = "header",
+    sids: Sids, *, url: str | None = None, **options: Unpack[SubscriptionOptions]
 ) -> Subscription:
     """A ``data`` subscription (graphql-ws) as a blocking iterator of ``Event``."""
-    return Subscription(
-        _AsyncSubscription(
-            url, sids, last_entry_id=last_entry_id, latest=latest, token=token, token_in=token_in
-        )
-    )
+    return Subscription(_AsyncSubscription(url, sids, **options))

@@ -181,6 +181,14 @@ class Subscription:
     def __init__(self, subscription: AsyncSubscription) -> None:
         self._aio = subscription
 
+    @property
+    def reconnects(self) -> int:
+        return self._aio.reconnects
+
+    def position(self) -> str:
+        """``last_entry_id`` right after the last event delivered."""
+        return self._aio.position()
+
     def __enter__(self) -> Subscription:
         run(self._aio.start())
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -54,6 +55,26 @@ def get_once(
             f"GET {target}: entry-offset or x-last-entry-id header missing", "PROTOCOL"
         )
     return GetResult(split_batch(parse_batch_header(json.loads(offsets)), res.body), cursor)
+
+
+def start_cursors(sids: list[str], last_entry_id: str) -> dict[str, str]:
+    """Each stream's starting cursor from ``last_entry_id``: one id for all, or one per stream
+    joined by ``+``."""
+    given = last_entry_id.replace(" ", "+").split("+")
+    if len(given) not in (1, len(sids)):
+        raise ValueError(f"last_entry_id has {len(given)} ids for {len(sids)} streams")
+    return {sid: given[0] if len(given) == 1 else given[i] for i, sid in enumerate(sids)}
+
+
+async def resolve_new_cursors(url: str | None, cursors: dict[str, str], auth: Auth) -> None:
+    """Turns ``$`` cursors into the streams' newest ids (``0-0`` for a stream not there yet), so
+    that a reconnect resumes from there instead of skipping what came meanwhile."""
+    pending = [sid for sid, cursor in cursors.items() if cursor == "$"]
+    if not pending:
+        return
+    answer = await asyncio.to_thread(get_once, url, pending, last_entry_id="$", auth=auth)
+    for sid, entry_id in zip(pending, answer.last_entry_id.split("+")):
+        cursors[sid] = entry_id
 
 
 def get(

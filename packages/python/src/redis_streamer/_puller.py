@@ -8,9 +8,9 @@ import json
 from collections import deque
 from typing import TypedDict
 
-from ._data import get_once
+from ._data import resolve_new_cursors, start_cursors
 from ._protocol import Entry, parse_batch_header, split_batch
-from ._reconnect import OnReconnect, Reconnect, ReconnectEvent, policy, retryable
+from ._reconnect import OnReconnect, Reconnect, backoff, policy
 from ._urls import Sids, query_string, sid_list, sid_segment, ws_base
 from ._ws import Connection, ConnectionClosed, closed_error, open_ws
 from .auth import Auth, TokenIn
@@ -72,12 +72,7 @@ class Puller:
         on_reconnect: OnReconnect | None = None,
     ) -> None:
         self.sids = sid_list(sids)
-        given = last_entry_id.replace(" ", "+").split("+")
-        if len(given) not in (1, len(self.sids)):
-            raise ValueError(f"last_entry_id has {len(given)} ids for {len(self.sids)} streams")
-        self._cursors = {
-            sid: given[0] if len(given) == 1 else given[i] for i, sid in enumerate(self.sids)
-        }
+        self._cursors = start_cursors(self.sids, last_entry_id)
         self._url = url
         self._auth = Auth(token, token_in)
         self._params = {
@@ -164,24 +159,13 @@ class Puller:
                     return
                 self._ws = None
                 self._header = None
-                attempt += 1
-                if (
-                    self._reconnect is None
-                    or not retryable(err)
-                    or (
-                        self._reconnect.max_attempts is not None
-                        and attempt > self._reconnect.max_attempts
-                    )
-                ):
-                    self._closed = True
-                    raise
                 self._buffer.clear()
                 self._need_ack = False
+                attempt += 1
+                if not await backoff(self._reconnect, attempt, err, self._on_reconnect):
+                    self._closed = True
+                    raise
                 self.reconnects += 1
-                delay = self._reconnect.delay(attempt)
-                if self._on_reconnect:
-                    self._on_reconnect(ReconnectEvent(attempt, delay, err))
-                await asyncio.sleep(delay)
                 continue
             if entries:
                 self._buffer.extend(entries)
@@ -189,23 +173,13 @@ class Puller:
                 return
 
     async def _open(self) -> Connection:
-        await self._resolve_new_cursors()
+        if not self._latest:
+            await resolve_new_cursors(self._url, self._cursors, self._auth)
         url = f"{ws_base(self._url)}/data/{sid_segment(self.sids)}/pull" + query_string(
             {"last_entry_id": self.position(), **self._params}
         )
         self._ws = await open_ws(url, self._auth.headers(), what="pull handshake")
         return self._ws
-
-    async def _resolve_new_cursors(self) -> None:
-        """Turns ``$`` cursors into the streams' newest ids, so a reconnect cannot skip entries."""
-        pending = [sid for sid in self.sids if self._cursors[sid] == "$"]
-        if not pending or self._latest:
-            return
-        answer = await asyncio.to_thread(
-            get_once, self._url, pending, last_entry_id="$", auth=self._auth
-        )
-        for sid, entry_id in zip(pending, answer.last_entry_id.split("+")):
-            self._cursors[sid] = entry_id
 
     async def _read_batch(self, ws: Connection) -> list[Entry]:
         """One batch: the header text frame and the binary frame; [] for a heartbeat."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
 from ._protocol import Payload, pack_push, to_bytes
-from ._reconnect import OnReconnect, Reconnect, ReconnectEvent, policy, retryable
+from ._reconnect import OnReconnect, Reconnect, backoff, policy, retryable
 from ._urls import Sids, query_string, sid_list, sid_segment, ws_base
 from ._ws import Connection, ConnectionClosed, closed_error, open_ws
 from .auth import Auth, TokenIn
@@ -20,6 +21,9 @@ from .errors import RedisStreamerError, parse_error_body
 __all__ = ["Pusher"]
 
 BatchEntry = Payload | tuple[str, Payload]
+
+#: A connection open this long before it was lost starts the reconnect backoff over.
+STABLE_SECONDS = 10.0
 
 
 class PusherOptions(TypedDict, total=False):
@@ -109,6 +113,10 @@ class Pusher:
         self._ws: Connection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._failure: RedisStreamerError | None = None
+        #: Why the last connection was lost or refused, until an ack shows progress again.
+        self._loss: RedisStreamerError | None = None
+        self._attempts = 0
+        self._opened_at = 0.0
         self._closed = False
         #: Connections re-established after a loss.
         self.reconnects = 0
@@ -209,6 +217,7 @@ class Pusher:
                     # it is sent again on the new connection (it cannot have been complete).
                     if self.ack:
                         return
+                    self._loss = RedisStreamerError("push connection lost", "CLOSED")
                     await self._lost(ws)
 
     async def _ensure_open(self) -> Connection:
@@ -217,36 +226,30 @@ class Pusher:
             raise self._failure
         if self._ws is not None:
             return self._ws
-        attempt = 0
         while True:
+            if self._loss is not None:
+                # Backoff also between connections that open and are closed again at once
+                # (Redis unavailable: 1013 at the first frame), until an ack shows progress.
+                self._attempts += 1
+                if not await backoff(
+                    self._reconnect, self._attempts, self._loss, self._on_reconnect
+                ):
+                    self._fail(self._loss)
+                    raise self._loss
             try:
                 ws = await open_ws(self._url, self._auth.headers(), what="push handshake")
                 for batch in self._pending:
                     for frame in batch.unacked_frames():
                         await ws.send(frame)
             except (ConnectionClosed, OSError) as err:
-                error = RedisStreamerError(f"push connection lost: {err}", "CLOSED")
+                self._loss = RedisStreamerError(f"push connection lost: {err}", "CLOSED")
             except RedisStreamerError as err:
-                error = err
+                self._loss = err
             else:
                 self._ws = ws
+                self._opened_at = time.monotonic()
                 self._reader = asyncio.create_task(self._read(ws))
                 return ws
-            attempt += 1
-            if (
-                self._reconnect is None
-                or not retryable(error)
-                or (
-                    self._reconnect.max_attempts is not None
-                    and attempt > self._reconnect.max_attempts
-                )
-            ):
-                self._fail(error)
-                raise error
-            delay = self._reconnect.delay(attempt)
-            if self._on_reconnect:
-                self._on_reconnect(ReconnectEvent(attempt, delay, error))
-            await asyncio.sleep(delay)
 
     async def _read(self, ws: Connection) -> None:
         """Takes the acks (in batch order) and the error frame that precedes a refusal."""
@@ -265,6 +268,7 @@ class Pusher:
                         batch = self._pending[0]
                         batch.ids.extend(str(i) for i in parsed)
                         batch.acked += 1
+                        self._loss, self._attempts = None, 0
                         if batch.acked >= batch.acks_needed:
                             self._pending.popleft()
                             if not batch.done.done():
@@ -277,6 +281,7 @@ class Pusher:
                 return
             error = closed_error(err, server_error, "push connection")
         if retryable(error) and self._reconnect is not None:
+            self._loss = error
             await self._lost(ws)
             if self._pending:  # someone waits for acks: reconnect now to send them again
                 asyncio.create_task(self._recover())
@@ -294,6 +299,8 @@ class Pusher:
         if self._ws is ws:
             self._ws = None
             self.reconnects += 1
+            if time.monotonic() - self._opened_at > STABLE_SECONDS:
+                self._attempts = 0  # a connection that lasted: start the backoff over
 
     def _fail(self, error: RedisStreamerError) -> None:
         self._failure = error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +46,13 @@ def retryable(err: RedisStreamerError) -> bool:
         return err.status in RETRY_STATUSES
     if err.close_code is not None:
         return err.close_code in (1000, 1001, 1006, 1012, 1013, 1014)
-    return err.code in ("CONNECT_FAILED", "CLOSED", "TIMEOUT", "HANDSHAKE_FAILED")
+    return err.code in (
+        "CONNECT_FAILED",
+        "CLOSED",
+        "TIMEOUT",
+        "HANDSHAKE_FAILED",
+        "SERVICE_UNAVAILABLE",
+    )
 
 
 def policy(reconnect: bool | Reconnect | None) -> Reconnect | None:
@@ -54,3 +61,24 @@ def policy(reconnect: bool | Reconnect | None) -> Reconnect | None:
     if reconnect is False:
         return None
     return reconnect
+
+
+async def backoff(
+    policy: Reconnect | None,
+    attempt: int,
+    error: RedisStreamerError,
+    on_reconnect: OnReconnect | None,
+) -> bool:
+    """Waits before reconnect attempt ``attempt`` (1 after a loss) following ``error``; False,
+    at once, when reconnecting is off, cannot cure ``error`` or has been tried often enough."""
+    if (
+        policy is None
+        or not retryable(error)
+        or (policy.max_attempts is not None and attempt > policy.max_attempts)
+    ):
+        return False
+    delay = policy.delay(attempt)
+    if on_reconnect:
+        on_reconnect(ReconnectEvent(attempt, delay, error))
+    await asyncio.sleep(delay)
+    return True

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, Unpack
 
 from . import _data, _meta
 from ._data import GetResult
@@ -26,9 +26,8 @@ from ._protocol import Entry
 from ._puller import Puller
 from ._pusher import Pusher
 from ._reconnect import Reconnect, ReconnectEvent
-from ._subscription import Event, Subscription
+from ._subscription import Event, Subscription, SubscriptionOptions
 from ._urls import Sids
-from .auth import TokenIn
 from .errors import GraphQLError, RedisStreamerError
 
 __all__ = [
@@ -80,15 +79,7 @@ delete_stream = _in_thread(_meta.delete_stream)
 
 
 def subscribe(
-    sids: Sids,
-    *,
-    url: str | None = None,
-    last_entry_id: str = "$",
-    latest: bool = False,
-    token: str | None = None,
-    token_in: TokenIn = "header",
+    sids: Sids, *, url: str | None = None, **options: Unpack[SubscriptionOptions]
 ) -> Subscription:
     """A ``data`` subscription (graphql-ws): ``async with subscribe(["cam"]) as events:``."""
-    return Subscription(
-        url, sids, last_entry_id=last_entry_id, latest=latest, token=token, token_in=token_in
-    )
+    return Subscription(url, sids, **options)
