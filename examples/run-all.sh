@@ -8,13 +8,20 @@ cd "$(dirname "$0")/.."
 limit=60 # seconds, per example
 run="example:$(date +%s)-$$"
 
+# The Python examples use the client package: the virtual environment scripts/test-python
+# installs it into, else the package's source with any python3 that has websockets.
 py=""
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import websockets' 2>/dev/null; then
-    py="$candidate"
-    break
-  fi
-done
+if [ -x .venv-python/bin/python ] && .venv-python/bin/python -c 'import redis_streamer' 2>/dev/null; then
+  py=.venv-python/bin/python
+else
+  for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import websockets' 2>/dev/null; then
+      py="$candidate"
+      export PYTHONPATH="$PWD/packages/python/src${PYTHONPATH:+:$PYTHONPATH}"
+      break
+    fi
+  done
+fi
 [ -n "$py" ] || { echo "examples: no python3 with websockets (apt install python3-websockets)" >&2; exit 1; }
 
 [ -f dist/main.js ] || npm run build --silent
@@ -63,6 +70,14 @@ echo "== examples: python pull, multi-batch catch-up then live"
 wait "$puller"
 tail -n 2 "$out"
 expect_line '^received 300 entries in ([3-9]|[1-9][0-9]+) batches' "$out"
+
+step "python wire protocol (websockets only)" "$py" examples/python/wire_protocol.py "$run:wire" --count 5 | tee "$out"
+expect_line '^pulled the same 5 entries back' "$out"
+
+step "python client CLI: push_increment, pull_raw" bash -c '
+  "$1" -m redis_streamer push_increment "$2" --max_value 20 --url "$RS_URL" --plain &&
+  "$1" -m redis_streamer pull_raw "$2" --last_entry_id 0 --limit 20 --url "$RS_URL" --plain | tail -n 1' _ "$py" "$run:cli" | tee "$out"
+expect_line ' \| 19$' "$out"
 
 step "node client library" node examples/node/client-library.mjs "$run:node"
 
