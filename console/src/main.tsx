@@ -443,7 +443,7 @@ function RecordBox({ sid }: { sid: string }) {
   return (
     <p class="record">
       <button type="button" class="record-button" onClick={record} title="download as MCAP">
-        ⏺ record
+        ● record
       </button>{' '}
       the last{' '}
       <input
