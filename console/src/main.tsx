@@ -46,6 +46,27 @@ interface ListState {
 
 const matches = (sid: string, filter: string) => sid.toLowerCase().includes(filter.toLowerCase());
 
+/**
+ * Runs `poll` at once and then LIST_INTERVAL_MS after each run ends, skipping runs while the page
+ * is hidden, until `deps` change or the component goes; `alive()` is false from then on.
+ */
+function usePolling(poll: (alive: () => boolean) => Promise<void>, deps: unknown[]): void {
+  useEffect(() => {
+    let stopped = false;
+    let timer: number | undefined;
+    const alive = () => !stopped;
+    const tick = async () => {
+      if (!document.hidden) await poll(alive);
+      if (!stopped) timer = window.setTimeout(() => void tick(), LIST_INTERVAL_MS);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, deps);
+}
+
 function useStreamList(filter: string, watched: string[], tokenVersion: number): ListState {
   const [state, setState] = useState<ListState>({
     sids: [],
@@ -57,34 +78,22 @@ function useStreamList(filter: string, watched: string[], tokenVersion: number):
   // The poller reads the newest filter and selection without restarting.
   const wanted = useRef({ filter, watched });
   wanted.current = { filter, watched };
-  useEffect(() => {
-    let stopped = false;
-    let timer: number | undefined;
-    const poll = async () => {
-      if (!document.hidden) {
-        try {
-          const { filter: f, watched: w } = wanted.current;
-          const sids = (await listSids()).filter((sid) => matches(sid, f));
-          const described = [...new Set([...sids.slice(0, MAX_DESCRIBED), ...w])];
-          const details = await describeStreams(described);
-          const now = Date.now();
-          const rows = new Map(details.map((r) => [r.sid, r]));
-          const rates = new Map<string, number | null>();
-          for (const row of details)
-            rates.set(row.sid, tracker.update(row.sid, row.entriesAdded ?? 0, now));
-          tracker.retain(rows.keys());
-          if (!stopped) setState({ sids, rows, rates, error: null });
-        } catch (err) {
-          if (!stopped) setState((s) => ({ ...s, error: (err as Error).message }));
-        }
-      }
-      if (!stopped) timer = window.setTimeout(() => void poll(), LIST_INTERVAL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
+  usePolling(async (alive) => {
+    try {
+      const { filter: f, watched: w } = wanted.current;
+      const sids = (await listSids()).filter((sid) => matches(sid, f));
+      const described = [...new Set([...sids.slice(0, MAX_DESCRIBED), ...w])];
+      const details = await describeStreams(described);
+      const now = Date.now();
+      const rows = new Map(details.map((r) => [r.sid, r]));
+      const rates = new Map<string, number | null>();
+      for (const row of details)
+        rates.set(row.sid, tracker.update(row.sid, row.entriesAdded ?? 0, now));
+      tracker.retain(rows.keys());
+      if (alive()) setState({ sids, rows, rates, error: null });
+    } catch (err) {
+      if (alive()) setState((s) => ({ ...s, error: (err as Error).message }));
+    }
   }, [tracker, tokenVersion]);
   return state;
 }
@@ -95,27 +104,15 @@ function useDeviceList(tokenVersion: number): { devices: DeviceRow[]; error: str
     devices: [],
     error: null,
   });
-  useEffect(() => {
-    let stopped = false;
-    let timer: number | undefined;
-    const poll = async () => {
-      if (!document.hidden) {
-        try {
-          const devices = (await listDevices()).sort(
-            (a, b) => Number(b.connected) - Number(a.connected) || a.id.localeCompare(b.id),
-          );
-          if (!stopped) setState({ devices, error: null });
-        } catch (err) {
-          if (!stopped) setState((s) => ({ ...s, error: (err as Error).message }));
-        }
-      }
-      if (!stopped) timer = window.setTimeout(() => void poll(), LIST_INTERVAL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
+  usePolling(async (alive) => {
+    try {
+      const devices = (await listDevices()).sort(
+        (a, b) => Number(b.connected) - Number(a.connected) || a.id.localeCompare(b.id),
+      );
+      if (alive()) setState({ devices, error: null });
+    } catch (err) {
+      if (alive()) setState((s) => ({ ...s, error: (err as Error).message }));
+    }
   }, [tokenVersion]);
   return state;
 }
