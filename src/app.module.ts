@@ -5,15 +5,17 @@ import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
-import { DataGatewayModule } from './data-gateway/data-gateway.module.js';
+import { DataModule } from './data/data.module.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { GraphqlPlatformModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
-import { MetaModule } from './meta/meta.module.js';
+import { StreamsApiModule } from './streams-api/streams-api.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { RecordingModule } from './recording/recording.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SiteModule } from './site/site.module.js';
 import { StreamsModule } from './streams/streams.module.js';
-import { UpgradeModule } from './upgrade/upgrade.module.js';
+import { WsModule } from './ws/ws.module.js';
 
 /** The whole service. `AppModule.forRoot(overrides)` lets tests change settings. */
 @Module({})
@@ -25,10 +27,13 @@ export class AppModule {
         ConfigModule.forRoot(overrides),
         RedisModule,
         AuthModule,
-        UpgradeModule,
+        WsModule,
         StreamsModule,
-        DataGatewayModule,
-        MetaModule,
+        GraphqlPlatformModule,
+        // Before DataModule: `POST /data/import` must be matched before `POST /data/{sid}`.
+        RecordingModule,
+        DataModule,
+        StreamsApiModule,
         DevicesModule,
         HealthModule,
         ObservabilityModule,

@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from './config/app-config.js';
-import { DataWsAdapter } from './data-gateway/data-ws.adapter.js';
-import { setupOpenApi } from './data-gateway/http/openapi.js';
-import { applyHttpProtections } from './observability/http-protections.js';
+import { DataWsAdapter } from './ws/data-ws.adapter.js';
+import { setupOpenApi } from './site/openapi/openapi.js';
+import { applyHttpProtections } from './http/http-protections.js';
 
 /** Settings shared by `main.ts` and the tests' application factory; call before `init()`. */
 export function configureApp(app: INestApplication): INestApplication {

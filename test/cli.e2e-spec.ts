@@ -2,7 +2,7 @@ import jpeg from 'jpeg-js';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { buildCliIfStale, CliProcess, runCli } from './support/cli.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';

@@ -9,7 +9,7 @@ import {
   StreamerClientError,
 } from '../packages/client/src/index.js';
 import { DataCounters } from '../src/observability/data-counters.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';
 import { TcpProxy } from './support/tcp-proxy.js';

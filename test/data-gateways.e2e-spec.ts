@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
-import { PullGateway } from '../src/data-gateway/pull.gateway.js';
-import { PushGateway } from '../src/data-gateway/push.gateway.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { PullGateway } from '../src/data/ws/pull.gateway.js';
+import { PushGateway } from '../src/data/ws/push.gateway.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { GqlWs } from './support/graphql.js';

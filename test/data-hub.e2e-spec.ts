@@ -1,5 +1,5 @@
 import { RedisConnections } from '../src/redis/redis-connections.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { hubReadBlocked, spyOnInterrupts } from './support/hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataCounters } from '../src/observability/data-counters.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually, TestSocket } from './support/ws.js';

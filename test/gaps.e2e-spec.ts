@@ -1,7 +1,7 @@
 import { Puller } from '../packages/client/src/index.js';
 import { DataCounters } from '../src/observability/data-counters.js';
-import { compareIds } from '../src/streams/entry-id.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { compareIds } from '../src/streams/ids/entry-id.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually, TestSocket } from './support/ws.js';

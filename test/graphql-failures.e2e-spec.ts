@@ -1,4 +1,4 @@
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { errorCodes, GqlWs, gql } from './support/graphql.js';
 import { RedisServer } from './support/redis-server.js';

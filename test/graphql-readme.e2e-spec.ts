@@ -1,4 +1,4 @@
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { GqlWs, gql, Json } from './support/graphql.js';
 import { connectRedis, TestRedis } from './support/redis.js';

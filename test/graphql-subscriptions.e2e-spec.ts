@@ -1,5 +1,5 @@
-import { ReadHub } from '../src/streams/read-hub.js';
-import { UpgradeRouter } from '../src/upgrade/upgrade-router.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
+import { UpgradeRouter } from '../src/ws/upgrade-router.js';
 import { startServer, TestServer } from './support/app.js';
 import { errorCodes, GqlWs, gqlData, Json } from './support/graphql.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';

@@ -1,6 +1,6 @@
 import type { RedisClusterType } from 'redis';
 import { RedisConnections } from '../src/redis/redis-connections.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { bearer, mint, SECRET, wsOpen, wsRefusal } from './support/auth.js';
 import { errorCodes, gql, gqlData } from './support/graphql.js';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually } from './support/ws.js';

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
-import { ReadHub } from '../src/streams/read-hub.js';
-import { StreamRepository } from '../src/streams/stream.repository.js';
-import { UpgradeRouter } from '../src/upgrade/upgrade-router.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
+import { StreamRepository } from '../src/streams/repositories/stream.repository.js';
+import { UpgradeRouter } from '../src/ws/upgrade-router.js';
 import { startServer, TestServer } from './support/app.js';
 import { gqlData } from './support/graphql.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';

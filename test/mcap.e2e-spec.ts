@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeCompressedImage } from '../src/data-gateway/recording/mcap-channels.js';
+import { decodeCompressedImage } from '../src/recording/mcap-channels.js';
 import { startServer, TestServer } from './support/app.js';
 import { buildCliIfStale, CliProcess, runCli } from './support/cli.js';
 import { craftMcap, indexedReader, parseMcap, writeMcap } from './support/mcap.js';

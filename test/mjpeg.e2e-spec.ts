@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { MjpegService } from '../src/data-gateway/http/mjpeg.service.js';
-import { ReadHub } from '../src/streams/read-hub.js';
+import { MjpegService } from '../src/data/mjpeg/mjpeg.service.js';
+import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { MjpegReader } from './support/mjpeg.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';

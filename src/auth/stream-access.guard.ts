@@ -11,7 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import { parseSidList } from '../streams/sid.js';
+import { parseSidList } from '../streams/ids/sid.js';
 import { AuthService } from './auth.service.js';
 import type { StreamAccess } from './principal.js';
 

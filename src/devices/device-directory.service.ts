@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { StreamModel } from '../meta/models/stream.model.js';
-import { StreamMetaService } from '../meta/stream-meta.service.js';
-import { deviceStreamPrefix } from '../streams/device-id.js';
-import { StreamRepository } from '../streams/stream.repository.js';
+import { StreamModel } from '../streams-api/models/stream.model.js';
+import { StreamMetaService } from '../streams-api/stream-meta.service.js';
+import { deviceStreamPrefix } from './device-id.js';
+import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { DeviceModel } from './models/device.model.js';
 

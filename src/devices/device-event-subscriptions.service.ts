@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { StreamerError } from '../common/errors.js';
-import { SubscriptionSink } from '../meta/subscription-sink.js';
-import { BatchEntry } from '../streams/pull-session.js';
-import { PullSessions } from '../streams/pull-sessions.js';
+import { SubscriptionSink } from '../graphql/subscription-sink.js';
+import { BatchEntry } from '../streams/sessions/pull-session.js';
+import { PullSessions } from '../streams/sessions/pull-sessions.js';
 import { DEVICE_EVENT_STREAMS, parseDeviceEvent } from './device-events.js';
 import { DeviceEventModel } from './models/device-event.model.js';
 

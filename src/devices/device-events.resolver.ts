@@ -4,7 +4,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { StreamerError } from '../common/errors.js';
-import { eventOrError, GraphQLErrorFilter } from '../meta/graphql-errors.js';
+import { eventOrError, GraphQLErrorFilter } from '../graphql/graphql-errors.js';
 import { DeviceEventSubscriptions } from './device-event-subscriptions.service.js';
 import { allOf } from './devices.resolver.js';
 import { DeviceEventsArgs } from './dto/device.args.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StreamRepository } from '../streams/stream.repository.js';
+import { StreamRepository } from '../streams/repositories/stream.repository.js';
 
 /**
  * The event streams the original service appends to (its consumers read them): one entry per

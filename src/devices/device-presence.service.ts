@@ -7,7 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { ConnectionEvents, DeviceConnectionListener } from '../upgrade/connection-events.js';
+import { ConnectionEvents, DeviceConnectionListener } from '../ws/connection-events.js';
 import { DeviceEventLog } from './device-events.js';
 import { DeviceRepository, PresenceChange, PresenceState } from './device.repository.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
-import { toStreamerError } from '../streams/stream.repository.js';
+import { toStreamerError } from '../streams/repositories/stream.repository.js';
 
 /**
  * Device keys (docs/devices.md). The two sets keep the original's names; each device's own keys

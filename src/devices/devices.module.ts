@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MetaModule } from '../meta/meta.module.js';
+import { StreamsApiModule } from '../streams-api/streams-api.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DeviceDirectory } from './device-directory.service.js';
 import { DeviceEventSubscriptions } from './device-event-subscriptions.service.js';
@@ -17,7 +17,7 @@ import { DevicesResolver } from './devices.resolver.js';
  * API's `Stream`s.
  */
 @Module({
-  imports: [StreamsModule, MetaModule],
+  imports: [StreamsModule, StreamsApiModule],
   providers: [
     DeviceRepository,
     DeviceEventLog,

@@ -4,11 +4,11 @@ import { AuthService } from '../auth/auth.service.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { badRequest } from '../common/errors.js';
-import { GraphQLErrorFilter } from '../meta/graphql-errors.js';
-import { JSONScalar } from '../meta/json.scalar.js';
-import { StreamModel } from '../meta/models/stream.model.js';
-import { StreamMetaService } from '../meta/stream-meta.service.js';
-import { deviceStreamPrefix } from '../streams/device-id.js';
+import { GraphQLErrorFilter } from '../graphql/graphql-errors.js';
+import { JSONScalar } from '../graphql/json.scalar.js';
+import { StreamModel } from '../streams-api/models/stream.model.js';
+import { StreamMetaService } from '../streams-api/stream-meta.service.js';
+import { deviceStreamPrefix } from './device-id.js';
 import {
   ConnectDeviceArgs,
   DeviceArgs,

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { corsOrigins } from './http-protections.js';
+import { corsOrigins } from '../http/http-protections.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 describe('LatencyHistogram', () => {

@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
-import { ReadHub } from '../streams/read-hub.js';
-import { UpgradeRouter } from '../upgrade/upgrade-router.js';
+import { ReadHub } from '../streams/hub/read-hub.js';
+import { UpgradeRouter } from '../ws/upgrade-router.js';
 import { DataCounters } from './data-counters.js';
 
 const PREFIX = 'redis_streamer_';

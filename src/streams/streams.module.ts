@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { GroupSessions } from './group-sessions.js';
-import { PullSessions } from './pull-sessions.js';
-import { ReadHub } from './read-hub.js';
-import { StreamRepository } from './stream.repository.js';
+import { GroupSessions } from './sessions/group-sessions.js';
+import { PullSessions } from './sessions/pull-sessions.js';
+import { ReadHub } from './hub/read-hub.js';
+import { StreamRepository } from './repositories/stream.repository.js';
 
 /** The stream repository (every Redis Streams call), the shared live read hub and its sessions. */
 @Module({

@@ -1,5 +1,5 @@
 import { Browser, Page } from 'playwright-core';
-import { MjpegService } from '../../src/data-gateway/http/mjpeg.service.js';
+import { MjpegService } from '../../src/data/mjpeg/mjpeg.service.js';
 import type { TestServer } from '../support/app.js';
 import { readEntries, TestRedis, uniqueKey } from '../support/redis.js';
 import { expectEventually } from '../support/ws.js';

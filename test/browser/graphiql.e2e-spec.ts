@@ -1,5 +1,5 @@
 import { Browser } from 'playwright-core';
-import { ReadHub } from '../../src/streams/read-hub.js';
+import { ReadHub } from '../../src/streams/hub/read-hub.js';
 import type { TestServer } from '../support/app.js';
 import { TestRedis, uniqueKey } from '../support/redis.js';
 import { expectEventually } from '../support/ws.js';

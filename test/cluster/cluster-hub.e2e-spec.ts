@@ -1,6 +1,6 @@
 import keySlot from 'cluster-key-slot';
 import { RedisConnections } from '../../src/redis/redis-connections.js';
-import { ReadHub } from '../../src/streams/read-hub.js';
+import { ReadHub } from '../../src/streams/hub/read-hub.js';
 import { hubReadBlocked, spyOnInterrupts } from '../support/hub.js';
 import { startServer } from '../support/app.js';
 import {

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { StreamRepository } from '../../src/streams/stream.repository.js';
+import { StreamRepository } from '../../src/streams/repositories/stream.repository.js';
 
 /**
  * Records what each CLIENT UNBLOCK of the app's hub achieved (true: a blocked read was cut

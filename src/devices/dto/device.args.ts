@@ -1,9 +1,9 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ArrayMaxSize, IsOptional } from 'class-validator';
-import { JSONScalar } from '../../meta/json.scalar.js';
-import { IsJsonObject } from '../../meta/dto/stream.args.js';
-import { DEFAULT_DEVICE } from '../../streams/device-id.js';
-import { IsDeviceId, IsSid } from '../../streams/validators.js';
+import { JSONScalar } from '../../graphql/json.scalar.js';
+import { IsJsonObject } from '../../streams-api/dto/stream.args.js';
+import { DEFAULT_DEVICE } from '../device-id.js';
+import { IsDeviceId, IsSid } from '../../streams/ids/validators.js';
 
 /** Most device ids in one `devices(ids)` or `deviceEvents(ids)`. */
 export const MAX_DEVICE_IDS = 1000;

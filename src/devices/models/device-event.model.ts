@@ -1,5 +1,5 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { JSONScalar } from '../../meta/json.scalar.js';
+import { JSONScalar } from '../../graphql/json.scalar.js';
 
 /** One entry of the device event streams, as the `deviceEvents` subscription delivers it. */
 @ObjectType('DeviceEvent', { description: 'A device connected, disconnected or got new metadata.' })

@@ -1,0 +1,407 @@
+import { Inject, Injectable, OnModuleDestroy, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { AppConfig } from '../../config/app-config.js';
+import { DATA_OBSERVER } from '../../common/data-observer.js';
+import type { DataObserver } from '../../common/data-observer.js';
+import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
+import { compareIds, ZERO_ID } from '../../streams/ids/entry-id.js';
+import { rangeWithin } from '../../streams/repositories/bounded-range.js';
+import { GroupSessions } from '../../streams/sessions/group-sessions.js';
+import {
+  BatchEntry,
+  PullSink,
+  resolveCursor,
+  Written,
+} from '../../streams/sessions/pull-session.js';
+import { PullSessions } from '../../streams/sessions/pull-sessions.js';
+import { assertDataSid, parseSidList } from '../../streams/ids/sid.js';
+import { StreamRepository } from '../../streams/repositories/stream.repository.js';
+import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
+import { packBatch } from '../protocol.js';
+import { readBody } from '../../http/raw-body.js';
+
+/** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
+export const ENTRIES_FIELD = 'entries';
+
+/**
+ * Most bytes of `entry-offset` JSON in one answer, so that all headers stay under 16 KiB (Node's
+ * and common proxies' limit): longer answers return fewer entries.
+ */
+export const MAX_ENTRY_OFFSET_BYTES = 12 * 1024;
+
+/** A file part as multer hands it over (memory storage). */
+export interface UploadedPart {
+  fieldname: string;
+  originalname: string;
+  buffer: Buffer;
+}
+
+/** What a POST carried, as the controller found it. */
+export type PostBody =
+  | { kind: 'multipart'; files: UploadedPart[]; fields: Record<string, unknown> }
+  | { kind: 'raw'; stream: Readable }
+  /** A type whose body Nest's body parsers consumed already (JSON, urlencoded). */
+  | { kind: 'unsupported'; contentType: string };
+
+/** The answer to a GET: payloads back to back and the two headers that describe them. */
+export interface ReadResult {
+  body: Buffer;
+  /** `[[sid, entry_id, start_offset], …]` as JSON, ASCII only (it travels in a header). */
+  entryOffset: string;
+  /** The cursor to pass next time: one id per sid, joined by `+`. */
+  lastEntryId: string;
+  entries: number;
+  /** A group read: call once the answer is written (its entries are acknowledged then). */
+  onSent?: () => void;
+}
+
+interface PlannedEntry {
+  sid: string;
+  data: Buffer;
+}
+
+/**
+ * The HTTP data endpoints' work: `append` for POST, `read` for GET (SPEC "HTTP data endpoints").
+ * Writes go through `StreamRepository.append`, reads through the repository, and a blocking
+ * read waits on the shared live hub through a one-shot pull session, so an idle long-poll
+ * costs no Redis connection of its own. On shutdown, open long-polls answer at once with what
+ * they have (nothing yet), so the HTTP server can close.
+ */
+@Injectable()
+export class DataHttpService implements OnModuleDestroy {
+  /** Ends each long-poll in progress. */
+  private readonly waits = new Set<() => void>();
+  private stopping = false;
+
+  constructor(
+    private readonly repository: StreamRepository,
+    private readonly sessions: PullSessions,
+    private readonly groups: GroupSessions,
+    @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Stores the entries of a POST, in order, and resolves to their ids. `segment` is the raw
+   * (percent-encoded) `{sid}` path segment: one sid, several joined by `+`, or `*`.
+   */
+  async append(segment: string, body: PostBody): Promise<string[]> {
+    const sids = segment === '*' ? null : parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST);
+    const planned = await this.plan(sids, body);
+    // Appends issued back to back are pipelined and stored in call order.
+    const ids = await Promise.all(planned.map((e) => this.repository.append(e.sid, e.data)));
+    let bytes = 0;
+    for (const e of planned) bytes += e.data.length;
+    this.observer.pushed(planned.length, bytes);
+    return ids;
+  }
+
+  /**
+   * Entries after the cursors in `query` (`last_entry_id`, `count`, `latest`, `block`). Without
+   * `block`, or when entries are there already, answers at once; otherwise waits up to `block`
+   * ms for the first live batch. `signal` aborts the wait (the client went away).
+   */
+  async read(segment: string, query: ReadQuery, signal: AbortSignal): Promise<ReadResult> {
+    const {
+      sids,
+      cursors: given,
+      count,
+      latest,
+      block,
+      group,
+    } = query.forSids(parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST));
+    if (group) return this.readGroup(sids, given, count, block, group, signal);
+
+    const { cursors, batch: ready } = latest
+      ? await this.readLatest(sids, given)
+      : await this.readRange(sids, given, count);
+    let batch = ready;
+    if (batch.length === 0 && block > 0 && !signal.aborted && !this.stopping) {
+      batch = await this.waitForBatch(sids, cursors, count, latest, block, signal);
+    }
+    return this.answer(sids, cursors, batch);
+  }
+
+  /** Shutdown begins (before the HTTP server closes): long-polls answer now. */
+  onModuleDestroy(): void {
+    this.stopping = true;
+    for (const end of [...this.waits]) end();
+  }
+
+  private async plan(sids: string[] | null, body: PostBody): Promise<PlannedEntry[]> {
+    switch (body.kind) {
+      case 'raw': {
+        if (sids === null || sids.length !== 1) {
+          throw badRequest(
+            'a raw body is one entry for one stream: name a single stream id in the URL, or send multipart/form-data parts named "entries" with the stream ids as filenames',
+          );
+        }
+        const data = await readBody(body.stream, this.config.MAX_PAYLOAD_BYTES);
+        return [{ sid: sids[0], data }];
+      }
+      case 'multipart':
+        return planParts(sids, body.files, body.fields);
+      case 'unsupported':
+        throw new UnsupportedMediaTypeException(
+          `POST a multipart/form-data body (parts named "entries") or a raw body (application/octet-stream, or any type but ${body.contentType})`,
+        );
+    }
+  }
+
+  /** `latest`: the newest entry of each stream, when it is newer than the cursor. */
+  private async readLatest(
+    sids: string[],
+    given: string[],
+  ): Promise<{ cursors: string[]; batch: BatchEntry[] }> {
+    const newest = await Promise.all(sids.map((sid) => this.repository.latest(sid)));
+    const cursors: string[] = [];
+    const batch: BatchEntry[] = [];
+    sids.forEach((sid, i) => {
+      const last = newest[i];
+      const cursor = resolveCursor(given[i], last ? last.id : ZERO_ID);
+      cursors.push(cursor);
+      if (last && compareIds(last.id, cursor) > 0)
+        batch.push({ sid, id: last.id, data: last.data });
+    });
+    return { cursors, batch };
+  }
+
+  /** Up to `count` entries per stream after each cursor; `$` becomes the stream's newest id. */
+  private async readRange(
+    sids: string[],
+    given: string[],
+    count: number,
+  ): Promise<{ cursors: string[]; batch: BatchEntry[] }> {
+    const cursors = await Promise.all(
+      sids.map(async (sid, i) =>
+        given[i] === '$' ? this.repository.lastId(sid) : resolveCursor(given[i], ZERO_ID),
+      ),
+    );
+    // One stream after the other, sharing one byte budget (PULL_BATCH_BYTES).
+    const batch: BatchEntry[] = [];
+    let room = this.config.PULL_BATCH_BYTES;
+    for (let i = 0; i < sids.length && room > 0; i++) {
+      if (given[i] === '$') continue;
+      const budget = batch.length > 0 ? room : this.config.PULL_BATCH_BYTES;
+      const { entries } = await rangeWithin(this.repository, sids[i], cursors[i], count, budget);
+      for (const entry of entries) {
+        batch.push({ sid: sids[i], id: entry.id, data: entry.data });
+        room -= entry.data.length;
+      }
+    }
+    return { cursors, batch };
+  }
+
+  /**
+   * Waits through the shared hub for the first batch after `cursors` (explicit ids, so nothing
+   * written since the first read is missed), for `block` ms at most.
+   */
+  private waitForBatch(
+    sids: string[],
+    cursors: string[],
+    count: number,
+    latest: boolean,
+    block: number,
+    signal: AbortSignal,
+  ): Promise<BatchEntry[]> {
+    return new Promise<BatchEntry[]>((resolve, reject) => {
+      let done = false;
+      const finish = (batch: BatchEntry[], error?: StreamerError) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waits.delete(onAbort);
+        session.close();
+        if (error) reject(error);
+        else resolve(batch);
+      };
+      const onAbort = () => finish([]);
+      const sink: PullSink = {
+        canSend: () => !done,
+        send: (batch) => finish(batch),
+        fail: (error) => finish([], error),
+      };
+      const session = this.sessions.create(
+        { sids, cursors, count, latest, onDropped: this.observer.dropped },
+        sink,
+      );
+      const timer = setTimeout(() => finish([]), block);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waits.add(onAbort);
+      void session.start();
+    });
+  }
+
+  /**
+   * A read as consumer `group.consumer` of `group.name`: this consumer's pending entries first,
+   * then new ones, waiting up to `block` ms for some. The entries returned are acknowledged once
+   * the answer is written (`onSent`); `x-last-entry-id` holds the newest id returned per stream.
+   */
+  private readGroup(
+    sids: string[],
+    starts: string[],
+    count: number,
+    block: number,
+    group: GroupParams,
+    signal: AbortSignal,
+  ): Promise<ReadResult> {
+    return new Promise<ReadResult>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | null = null;
+      const finish = (batch: BatchEntry[], written?: Written, error?: StreamerError) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waits.delete(onAbort);
+        session.close();
+        if (error) return reject(error);
+        const result = this.answer(sids, starts, batch);
+        resolve({ ...result, onSent: () => written?.(result.entries) });
+      };
+      const onAbort = () => finish([]);
+      const sink: PullSink = {
+        canSend: () => !done,
+        send: (batch, _gaps, written) => finish(batch, written),
+        fail: (error) => finish([], undefined, error),
+        idle: () => {
+          if (block === 0 || signal.aborted || this.stopping) finish([]);
+          else timer ??= setTimeout(() => finish([]), block);
+        },
+      };
+      const { name, consumer } = group;
+      const options = { sids, group: name, consumer, starts, count, ack: 'auto' as const };
+      const session = this.groups.create(options, sink);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waits.add(onAbort);
+      void session.start();
+    });
+  }
+
+  private answer(sids: string[], cursors: string[], all: BatchEntry[]): ReadResult {
+    const batch = all.slice(
+      0,
+      fittingEntries(all, MAX_ENTRY_OFFSET_BYTES, this.config.PULL_BATCH_BYTES),
+    );
+    const last = new Map<string, string>();
+    for (const entry of batch) last.set(entry.sid, entry.id);
+    const { header, body } = packBatch(batch);
+    this.observer.pulled(batch.length, body.length);
+    return {
+      body,
+      entryOffset: asciiJson(header),
+      lastEntryId: sids.map((sid, i) => last.get(sid) ?? cursors[i]).join('+'),
+      entries: batch.length,
+    };
+  }
+}
+
+/**
+ * Which stream each part goes to: one URL sid takes every part; several sids (`a+b`) or `*`
+ * let each part's filename choose (among the URL's sids, or any valid sid for `*`).
+ */
+export function planParts(
+  sids: string[] | null,
+  files: UploadedPart[],
+  fields: Record<string, unknown>,
+): PlannedEntry[] {
+  for (const file of files) {
+    if (file.fieldname !== ENTRIES_FIELD) {
+      throw badRequest(
+        `unexpected part ${JSON.stringify(file.fieldname.slice(0, 64))}: entries go in parts named "${ENTRIES_FIELD}"`,
+      );
+    }
+  }
+  const names = Object.keys(fields);
+  for (const name of names) {
+    if (name !== ENTRIES_FIELD) {
+      throw badRequest(
+        `unexpected field ${JSON.stringify(name.slice(0, 64))}: entries go in parts named "${ENTRIES_FIELD}"`,
+      );
+    }
+  }
+  const text = textEntries(fields[ENTRIES_FIELD]);
+  if (files.length > 0 && text.length > 0) {
+    // multer keeps file parts and text fields apart, so their relative order would be lost.
+    throw badRequest(
+      `send every "${ENTRIES_FIELD}" part as a file part (with a filename), or every one as a text field, not both`,
+    );
+  }
+  if (files.length === 0 && text.length === 0) {
+    throw badRequest(`no entries: send one or more multipart parts named "${ENTRIES_FIELD}"`);
+  }
+  if (text.length > 0) {
+    if (sids === null || sids.length !== 1) {
+      throw badRequest(
+        'text-field entries have no filename to name their stream: use a single stream id in the URL, or file parts',
+      );
+    }
+    return text.map((value) => ({ sid: sids[0], data: Buffer.from(value, 'utf8') }));
+  }
+  return files.map((file) => ({ sid: sidOfPart(sids, file.originalname), data: file.buffer }));
+}
+
+function sidOfPart(sids: string[] | null, filename: string): string {
+  if (sids !== null && sids.length === 1) return sids[0];
+  if (!filename) {
+    throw badRequest(
+      sids === null
+        ? 'with "*" in the URL each part\'s filename must be its stream id'
+        : "with several stream ids in the URL each part's filename must name one of them",
+    );
+  }
+  if (sids === null) return assertDataSid(filename);
+  if (!sids.includes(filename)) {
+    throw new StreamerError(
+      ErrorCode.NotAllowed,
+      `part filename ${JSON.stringify(filename.slice(0, 64))} is not one of the URL's stream ids`,
+    );
+  }
+  return filename;
+}
+
+function textEntries(value: unknown): string[] {
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? value : [value];
+  if (!values.every((v): v is string => typeof v === 'string')) {
+    throw badRequest(`field "${ENTRIES_FIELD}" must be plain values (no nested names)`);
+  }
+  return values;
+}
+
+/**
+ * How many entries of `batch` (a prefix, so each stream keeps a gap-free run) fit in an
+ * `entry-offset` header of `maxHeader` bytes and a body of `maxBody` bytes (the first entry
+ * always does).
+ */
+export function fittingEntries(
+  batch: readonly BatchEntry[],
+  maxHeader: number,
+  maxBody: number,
+): number {
+  let bytes = 2; // [ ]
+  let offset = 0;
+  let lastSid: string | null = null;
+  let sidBytes = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const { sid, id, data } = batch[i];
+    if (sid !== lastSid) {
+      lastSid = sid;
+      sidBytes = asciiJson(JSON.stringify(sid)).length;
+    }
+    // [sid,"id",offset] and a comma
+    bytes += sidBytes + id.length + String(offset).length + 7;
+    if (i > 0 && (bytes > maxHeader || offset + data.length > maxBody)) return i;
+    offset += data.length;
+  }
+  return batch.length;
+}
+
+/** JSON with every non-ASCII character escaped (`\uXXXX`), so it can travel in an HTTP header. */
+export function asciiJson(json: string): string {
+  return json.replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -1,0 +1,193 @@
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { StreamerError } from '../../common/errors.js';
+import type { BatchEntry, PullSink, Written } from '../../streams/sessions/pull-session.js';
+import type { Gap } from '../../streams/sessions/gaps.js';
+import { batchHeader, gapFrame } from '../protocol.js';
+import { FramePacer } from './frame-pacer.js';
+import { closeWithError } from '../../ws/socket-errors.js';
+import { batchPreamble, binaryFrameHeader } from '../../ws/ws-frames.js';
+
+export interface PullSinkOptions {
+  /** Text header + binary frame per batch (true), or bare binary frames, one per entry (false). */
+  header: boolean;
+  /** Wait for any text frame from the client after each batch. */
+  ack: boolean;
+  /** At most this many batches a second (0 = unlimited). */
+  maxFps: number;
+  /** Send an empty batch after this many ms without data (0 = never). */
+  heartbeatMs: number;
+  /** Socket backlog (bytes) above which no batch is sent until it drains. */
+  highWater: number;
+  /** Takes the client's text frames (a group consumer's acks) instead of `ack`. */
+  onText?: (data: Buffer) => void;
+}
+
+/** What a connection drives: a pull session or a group session. */
+interface Session {
+  pump(): void;
+  close(): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Frames single-entry batches, remembering the last one: the hub hands the same entry to every
+ * puller of a stream one after the other, so a fan-out frames it once and every puller writes the
+ * same preamble (text header frame + binary frame header). One per application (the pull gateway).
+ */
+export class SinglePreambles {
+  private data: Buffer = EMPTY;
+  private sid = '';
+  private id = '';
+  private preamble: Buffer = EMPTY;
+
+  for(entry: BatchEntry): Buffer {
+    if (this.data !== entry.data || this.id !== entry.id || this.sid !== entry.sid) {
+      this.preamble = batchPreamble(batchHeader([entry]).header, entry.data.length);
+      this.data = entry.data;
+      this.sid = entry.sid;
+      this.id = entry.id;
+    }
+    return this.preamble;
+  }
+}
+
+/**
+ * The sending side of one `/data/{sid}/pull` connection: paces batches (ack, max_fps, socket
+ * backlog), sends heartbeats, and wakes the session when it can take more.
+ *
+ * Batches are framed here and written to the connection's socket directly, corked: the header
+ * frame and the payloads, each as Redis returned it, leave in one write (no concatenation).
+ */
+export class PullConnection implements PullSink {
+  private session: Session | null = null;
+  private awaitingAck = false;
+  private lastSent = Date.now();
+  private readonly pacer: FramePacer;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private draining = false;
+  private closed = false;
+  private readonly afterWrite = () => {
+    if (this.draining && this.ws.bufferedAmount < this.options.highWater >> 1) {
+      this.draining = false;
+      this.session?.pump();
+    }
+  };
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The socket under `ws` (the upgrade request's), for corked writes of whole batches. */
+    private readonly socket: Socket,
+    private readonly options: PullSinkOptions,
+    private readonly onDelivered?: (entries: number, bytes: number) => void,
+    private readonly preambles = new SinglePreambles(),
+  ) {
+    this.pacer = new FramePacer(options.maxFps, () => this.session?.pump());
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (this.options.onText && !isBinary) {
+        this.options.onText(data);
+        return;
+      }
+      if (this.options.ack && !isBinary && this.awaitingAck) {
+        this.awaitingAck = false;
+        this.session?.pump();
+      }
+    });
+    ws.once('close', () => this.stop());
+    if (options.header && options.heartbeatMs > 0) this.scheduleHeartbeat(options.heartbeatMs);
+  }
+
+  attach(session: Session): void {
+    this.session = session;
+  }
+
+  canSend(): boolean {
+    if (this.closed || this.awaitingAck || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount >= this.options.highWater) {
+      this.draining = true;
+      return false;
+    }
+    return this.pacer.ready();
+  }
+
+  send(batch: BatchEntry[], gaps?: readonly Gap[], written?: Written): void {
+    if (gaps) for (const gap of gaps) this.ws.send(gapFrame(gap));
+    const socket = this.socket;
+    let bytes = 0;
+    // Each chunk is written once the next is known, so the last one carries the callback.
+    let held: Buffer;
+    socket.cork();
+    if (!this.options.header) {
+      held = EMPTY;
+      for (const entry of batch) {
+        if (held.length > 0) socket.write(held);
+        held = binaryFrameHeader(entry.data.length);
+        if (entry.data.length > 0) {
+          socket.write(held);
+          held = entry.data;
+        }
+        bytes += entry.data.length;
+      }
+    } else {
+      if (batch.length === 1) {
+        held = this.preambles.for(batch[0]);
+        bytes = batch[0].data.length;
+      } else {
+        const { header, length } = batchHeader(batch);
+        held = batchPreamble(header, length);
+        bytes = length;
+      }
+      for (const entry of batch) {
+        if (entry.data.length === 0) continue;
+        socket.write(held);
+        held = entry.data;
+      }
+    }
+    socket.write(
+      held,
+      written
+        ? (err?: Error | null) => {
+            this.afterWrite();
+            if (!err) written();
+          }
+        : this.afterWrite,
+    );
+    socket.uncork();
+    this.sent();
+    this.onDelivered?.(batch.length, bytes);
+  }
+
+  fail(error: StreamerError): void {
+    this.stop();
+    closeWithError(this.ws, error);
+  }
+
+  private sent(): void {
+    this.lastSent = Date.now();
+    if (this.options.ack) this.awaitingAck = true;
+    this.pacer.sent(this.lastSent);
+  }
+
+  /** Empty batches (`[]` + empty binary frame) after `heartbeatMs` without data. */
+  private scheduleHeartbeat(delay: number): void {
+    this.heartbeat = setTimeout(() => {
+      if (this.closed) return;
+      const idle = Date.now() - this.lastSent;
+      if (idle >= this.options.heartbeatMs && this.canSend()) {
+        this.ws.send('[]');
+        this.ws.send(EMPTY);
+        this.sent();
+      }
+      this.scheduleHeartbeat(Math.max(1, this.options.heartbeatMs - (Date.now() - this.lastSent)));
+    }, delay);
+  }
+
+  private stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearTimeout(this.heartbeat);
+    this.pacer.stop();
+    this.session?.close();
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { StreamsModule } from '../streams/streams.module.js';
+import { McapExportService } from './mcap-export.service.js';
+import { McapImportService } from './mcap-import.service.js';
+import { RecordingController } from './recording.controller.js';
+
+/** Record and replay (docs/record-replay.md): MCAP export of streams and import of MCAP files. */
+@Module({
+  imports: [StreamsModule],
+  controllers: [RecordingController],
+  providers: [McapExportService, McapImportService],
+})
+export class RecordingModule {}

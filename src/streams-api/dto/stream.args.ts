@@ -1,0 +1,122 @@
+import { ArgsType, Field } from '@nestjs/graphql';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { IsDeviceId, IsGroupName, IsSid } from '../../streams/ids/validators.js';
+import { JSONScalar } from '../../graphql/json.scalar.js';
+
+/**
+ * Arguments of the queries and mutations, validated by the global pipe (class-validator). Limits
+ * that depend on configuration (MAX_SIDS_PER_REQUEST) are checked by `StreamMetaService`.
+ */
+
+@ArgsType()
+export class SidsArgs {
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Also list sids that have metadata but no stream yet.',
+  })
+  searchMeta: boolean;
+}
+
+@ArgsType()
+export class StreamsArgs {
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The streams to describe; every stream and metadata-only sid when omitted.',
+  })
+  @IsOptional()
+  @IsSid({ each: true })
+  sids?: string[] | null;
+}
+
+@ArgsType()
+export class SidArgs {
+  @Field(() => String)
+  @IsSid()
+  sid: string;
+}
+
+/** The metadata to set, and how. */
+@ArgsType()
+export class MetaValueArgs {
+  @Field(() => JSONScalar, { description: 'A JSON object.' })
+  @IsJsonObject()
+  meta: Record<string, unknown>;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Shallow-merge into the existing metadata instead of replacing it.',
+  })
+  update: boolean;
+}
+
+@ArgsType()
+export class StreamMetaArgs extends MetaValueArgs {
+  @Field(() => String)
+  @IsSid()
+  sid: string;
+}
+
+/**
+ * `updateStreamMeta`, the newest original's name of `streamMeta`: the stream is `sid`, or
+ * `streamId` (with `deviceId`: `<deviceId>:<streamId>`, that device's stream).
+ */
+@ArgsType()
+export class UpdateStreamMetaArgs extends MetaValueArgs {
+  @Field(() => String, { nullable: true, description: 'The stream id (Redis key).' })
+  @IsOptional()
+  @IsSid()
+  sid?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The stream id, or with `deviceId` its id under that device.',
+  })
+  @IsOptional()
+  @IsSid()
+  streamId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The device whose stream `streamId` is.' })
+  @IsOptional()
+  @IsDeviceId()
+  deviceId?: string | null;
+}
+
+@ArgsType()
+export class EntryTimeArgs {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A strftime pattern (e.g. "%Y-%m-%d %H:%M:%S"), applied in UTC; ISO-8601 when omitted.',
+  })
+  format?: string | null;
+}
+
+/** A JSON object (not a list, string, number or null). */
+export function IsJsonObject(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isJsonObject',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value),
+      defaultMessage: (args) =>
+        `${args?.property} must be a JSON object, got ${describe(args?.value)}`,
+    },
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
+@ArgsType()
+export class GroupArgs {
+  @Field(() => String)
+  @IsSid()
+  sid: string;
+
+  @Field(() => String, { description: 'The consumer group.' })
+  @IsGroupName()
+  group: string;
+}
