@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
-import { toStreamerError } from '../streams/repositories/stream.repository.js';
+import { command } from '../redis/replies.js';
 
 /**
  * Device keys (docs/devices.md). The two sets keep the original's names; each device's own keys
@@ -108,7 +108,8 @@ export class DeviceRepository {
     ttlMs = 0,
   ): Promise<PresenceState> {
     const key = presenceKey(id);
-    const [changed, connected, seen, left] = await this.command<[number, number, string, number]>(
+    const [changed, connected, seen, left] = await command<[number, number, string, number]>(
+      this.redis,
       key,
       ['EVAL', PRESENCE, '1', key, change, holder, String(ttlMs)],
     );
@@ -125,7 +126,8 @@ export class DeviceRepository {
     return Promise.all(
       ids.map(async (id) => {
         const key = presenceKey(id);
-        const [live, seen] = await this.command<[number, string]>(key, ['EVAL', STATUS, '1', key]);
+        const args = ['EVAL', STATUS, '1', key];
+        const [live, seen] = await command<[number, string]>(this.redis, key, args);
         return { connected: live === 1, lastSeen: millis(seen) };
       }),
     );
@@ -133,31 +135,31 @@ export class DeviceRepository {
 
   /** Adds the device to the original's "connected" set; true if it was not in it. */
   async addConnected(id: string): Promise<boolean> {
-    return (await this.command<number>(CONNECTED_SET, ['SADD', CONNECTED_SET, id])) === 1;
+    return (await command<number>(this.redis, CONNECTED_SET, ['SADD', CONNECTED_SET, id])) === 1;
   }
 
   async removeConnected(id: string): Promise<void> {
-    await this.command(CONNECTED_SET, ['SREM', CONNECTED_SET, id]);
+    await command(this.redis, CONNECTED_SET, ['SREM', CONNECTED_SET, id]);
   }
 
   /** Adds the device to the "seen" set; true when it is new. */
   async addSeen(id: string): Promise<boolean> {
-    return (await this.command<number>(SEEN_SET, ['SADD', SEEN_SET, id])) === 1;
+    return (await command<number>(this.redis, SEEN_SET, ['SADD', SEEN_SET, id])) === 1;
   }
 
   /** The ids in the "connected" set (some may have run out since: check `presence`). */
   connectedIds(): Promise<string[]> {
-    return this.command<string[]>(CONNECTED_SET, ['SMEMBERS', CONNECTED_SET]);
+    return command<string[]>(this.redis, CONNECTED_SET, ['SMEMBERS', CONNECTED_SET]);
   }
 
   seenIds(): Promise<string[]> {
-    return this.command<string[]>(SEEN_SET, ['SMEMBERS', SEEN_SET]);
+    return command<string[]>(this.redis, SEEN_SET, ['SMEMBERS', SEEN_SET]);
   }
 
   /** The device's metadata object (`{}` when none or not a JSON object). */
   async getMeta(id: string): Promise<Record<string, unknown>> {
     const key = metaKey(id);
-    const raw = await this.command<string | null>(key, ['GET', key]);
+    const raw = await command<string | null>(this.redis, key, ['GET', key]);
     if (raw == null) return {};
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -171,15 +173,7 @@ export class DeviceRepository {
 
   async setMeta(id: string, meta: Record<string, unknown>): Promise<void> {
     const key = metaKey(id);
-    await this.command(key, ['SET', key, JSON.stringify(meta)]);
-  }
-
-  private async command<T>(key: string, args: string[]): Promise<T> {
-    try {
-      return await this.redis.send<T>(key, args);
-    } catch (err) {
-      throw toStreamerError(err);
-    }
+    await command(this.redis, key, ['SET', key, JSON.stringify(meta)]);
   }
 }
 

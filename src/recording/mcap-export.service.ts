@@ -11,6 +11,7 @@ import { YoungGarbage } from '../common/young-garbage.js';
 import { BoundedRange, rangeWithin } from '../streams/repositories/bounded-range.js';
 import { compareIds, idMillis } from '../streams/ids/entry-id.js';
 import { parseSidList } from '../streams/ids/sid.js';
+import { StreamMetaRepository } from '../streams/repositories/stream-meta.repository.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import type { Entry } from '../streams/repositories/stream.types.js';
 import { ChannelPlan, exportChannel } from './mcap-channels.js';
@@ -84,6 +85,7 @@ export class McapExportService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly repository: StreamRepository,
+    private readonly meta: StreamMetaRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -103,7 +105,7 @@ export class McapExportService implements BeforeApplicationShutdown {
     }
     const liveUntil = end.ms !== null && end.ms > now ? end.ms : null;
     const [metas, ends] = await Promise.all([
-      Promise.all(sids.map((sid) => this.repository.getMeta(sid))),
+      Promise.all(sids.map((sid) => this.meta.getMeta(sid))),
       end.id === '+'
         ? Promise.all(sids.map((sid) => this.repository.lastId(sid)))
         : sids.map(() => end.id),

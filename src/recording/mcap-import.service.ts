@@ -13,6 +13,7 @@ import { YoungGarbage } from '../common/young-garbage.js';
 import { compareIds } from '../streams/ids/entry-id.js';
 import { assertDataSid } from '../streams/ids/sid.js';
 import type { Appender } from '../streams/repositories/ordered-appender.js';
+import { StreamMetaRepository } from '../streams/repositories/stream-meta.repository.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { tooLarge } from '../http/raw-body.js';
 import { importChannel, ImportPlan } from './mcap-channels.js';
@@ -74,6 +75,7 @@ export class McapImportService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly repository: StreamRepository,
+    private readonly meta: StreamMetaRepository,
     private readonly auth: AuthService,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -96,6 +98,7 @@ export class McapImportService implements BeforeApplicationShutdown {
     this.running.add(stop);
     const job = new ImportJob(
       this.repository,
+      this.meta,
       this.auth,
       this.observer,
       this.config,
@@ -152,6 +155,7 @@ class ImportJob {
 
   constructor(
     private readonly repository: StreamRepository,
+    private readonly meta: StreamMetaRepository,
     private readonly auth: AuthService,
     private readonly observer: DataObserver,
     private readonly config: AppConfig,
@@ -291,8 +295,8 @@ class ImportJob {
       };
       this.targets.set(sid, target);
       // The recorded metadata goes to a stream that has none of its own.
-      if (plan.meta && Object.keys(await this.repository.getMeta(sid)).length === 0) {
-        await this.repository.setMeta(sid, plan.meta, false);
+      if (plan.meta && Object.keys(await this.meta.getMeta(sid)).length === 0) {
+        await this.meta.setMeta(sid, plan.meta, false);
       }
     }
     target.topics.push(channel.topic);

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { RedisConnections } from './redis-connections.js';
 import { REDIS_COMMAND, REDIS_WRITE } from './redis.tokens.js';
 
-/** Owns the Redis connections. Only this module and the stream repository import `redis`. */
+/** Owns the Redis connections. Only this module, `replies.ts` and the repositories import `redis`. */
 @Global()
 @Module({
   providers: [

@@ -5,6 +5,8 @@ import { deviceStreamPrefix } from '../devices/device-id.js';
 import { idMillis } from '../streams/ids/entry-id.js';
 import { assertSid } from '../streams/ids/sid.js';
 import { checkRetentionMeta } from '../streams/repositories/retention.js';
+import { GroupRepository } from '../streams/repositories/group.repository.js';
+import { StreamMetaRepository } from '../streams/repositories/stream-meta.repository.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { Entry, StreamInfo } from '../streams/repositories/stream.types.js';
 import { ConsumerGroupModel } from './models/consumer-group.model.js';
@@ -21,6 +23,8 @@ const INFO_CHUNK = 16;
 export class StreamMetaService {
   constructor(
     private readonly repository: StreamRepository,
+    private readonly meta: StreamMetaRepository,
+    private readonly groups: GroupRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -52,7 +56,7 @@ export class StreamMetaService {
   /** Replaces (or with `update`, shallow-merges into) the stream's metadata. */
   async setMeta(sid: string, meta: Record<string, unknown>, update: boolean): Promise<boolean> {
     checkRetentionMeta(meta);
-    await this.repository.setMeta(sid, meta, update);
+    await this.meta.setMeta(sid, meta, update);
     return true;
   }
 
@@ -75,12 +79,12 @@ export class StreamMetaService {
 
   /** The consumer groups of a stream with their consumers (none when it is no stream). */
   async consumerGroups(sid: string): Promise<ConsumerGroupModel[]> {
-    return this.repository.groups(sid);
+    return this.groups.groups(sid);
   }
 
   /** Removes a consumer group (and its pending entries); false when there was none. */
   deleteConsumerGroup(sid: string, group: string): Promise<boolean> {
-    return this.repository.deleteGroup(sid, group);
+    return this.groups.deleteGroup(sid, group);
   }
 
   /** Removes the stream and its metadata; false when neither existed. */

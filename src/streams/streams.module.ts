@@ -2,11 +2,19 @@ import { Module } from '@nestjs/common';
 import { GroupSessions } from './sessions/group-sessions.js';
 import { PullSessions } from './sessions/pull-sessions.js';
 import { ReadHub } from './hub/read-hub.js';
+import { GroupRepository } from './repositories/group.repository.js';
+import { HubRepository } from './repositories/hub.repository.js';
+import { StreamMetaRepository } from './repositories/stream-meta.repository.js';
 import { StreamRepository } from './repositories/stream.repository.js';
 
-/** The stream repository (every Redis Streams call), the shared live read hub and its sessions. */
+const repositories = [StreamRepository, StreamMetaRepository, GroupRepository, HubRepository];
+
+/**
+ * The streams core: its repositories (streams, their metadata, consumer groups, the hub's reads),
+ * the shared live read hub and its sessions.
+ */
 @Module({
-  providers: [StreamRepository, ReadHub, PullSessions, GroupSessions],
-  exports: [StreamRepository, ReadHub, PullSessions, GroupSessions],
+  providers: [...repositories, ReadHub, PullSessions, GroupSessions],
+  exports: [...repositories, ReadHub, PullSessions, GroupSessions],
 })
 export class StreamsModule {}

@@ -1,15 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import { StreamRepository } from '../../src/streams/repositories/stream.repository.js';
+import { HubRepository } from '../../src/streams/repositories/hub.repository.js';
 
 /**
  * Records what each CLIENT UNBLOCK of the app's hub achieved (true: a blocked read was cut
  * short), through the real repository; `restore()` puts the original method back.
  */
 export function spyOnInterrupts(app: INestApplication): { unblocked: boolean[]; restore(): void } {
-  const repository = app.get(StreamRepository);
+  const repository = app.get(HubRepository);
   const interrupt = repository.interrupt.bind(repository);
   const unblocked: boolean[] = [];
-  repository.interrupt = async (...args: Parameters<StreamRepository['interrupt']>) => {
+  repository.interrupt = async (...args: Parameters<HubRepository['interrupt']>) => {
     const done = await interrupt(...args);
     unblocked.push(done);
     return done;

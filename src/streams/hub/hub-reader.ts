@@ -3,8 +3,8 @@ import { ErrorCode, StreamerError } from '../../common/errors.js';
 import type { YoungGarbage } from '../../common/young-garbage.js';
 import type { NodeAddress, RedisConnection } from '../../redis/redis-commands.js';
 import { compareIds } from '../ids/entry-id.js';
-import type { HubListener } from './read-hub.js';
-import { SlotMovedError, StreamRepository } from '../repositories/stream.repository.js';
+import type { HubListener } from './hub.types.js';
+import { HubRepository, SlotMovedError } from '../repositories/hub.repository.js';
 import { Entry } from '../repositories/stream.types.js';
 
 /** A stream the hub reads: its cursor, its listeners and the reader that serves it. */
@@ -17,7 +17,7 @@ export interface HubStream {
 
 /** What a reader needs from the hub that owns it. */
 export interface HubReaderHost {
-  readonly repository: StreamRepository;
+  readonly repository: HubRepository;
   readonly logger: Logger;
   /** Counts the bytes of entries read (their reply chunks are garbage once delivered). */
   readonly garbage: YoungGarbage;

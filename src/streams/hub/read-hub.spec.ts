@@ -3,8 +3,9 @@ import { YoungGarbage } from '../../common/young-garbage.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
 import type { RedisConnections } from '../../redis/redis-connections.js';
-import { HubListener, ReadHub } from './read-hub.js';
-import { SlotMovedError, type StreamRepository } from '../repositories/stream.repository.js';
+import type { HubListener } from './hub.types.js';
+import { ReadHub } from './read-hub.js';
+import { SlotMovedError, type HubRepository } from '../repositories/hub.repository.js';
 import { Entry, StreamEntries } from '../repositories/stream.types.js';
 
 type Read = StreamEntries[] | StreamerError;
@@ -69,7 +70,7 @@ describe('ReadHub', () => {
   beforeEach(() => {
     repo = new ScriptedRepository();
     const config = Object.assign(new AppConfig(), { HUB_READERS: 1 });
-    hub = new ReadHub(repo as unknown as StreamRepository, connections, config);
+    hub = new ReadHub(repo as unknown as HubRepository, connections, config);
   });
 
   afterEach(() => hub.onApplicationShutdown());
@@ -192,7 +193,7 @@ describe('ReadHub on a cluster', () => {
       release: async () => void released++,
     } as unknown as RedisConnections;
     const config = Object.assign(new AppConfig(), { HUB_READERS: 4 });
-    hub = new ReadHub(repo as unknown as StreamRepository, clusterConnections, config);
+    hub = new ReadHub(repo as unknown as HubRepository, clusterConnections, config);
   });
 
   afterEach(() => hub.onApplicationShutdown());

@@ -1,29 +1,17 @@
-/** One stream entry: its id and its payload (field `d`). */
-export interface Entry {
-  id: string;
-  data: Buffer;
-}
+import type {
+  ConsumerReply,
+  Entry,
+  GroupReply,
+  StreamEntries,
+  StreamInfoReply,
+} from '../../redis/replies.js';
 
-/** Entries of one stream, as read together. */
-export interface StreamEntries {
-  sid: string;
-  entries: Entry[];
-}
+export type { Entry, StreamEntries };
 
-/** `XINFO STREAM` of one key, or the error Redis gave for it. */
-export interface StreamInfo {
+/** `XINFO STREAM` of one key, or the error Redis gave for it, with the stream's metadata. */
+export interface StreamInfo extends StreamInfoReply {
   sid: string;
   error: string | null;
-  length: number | null;
-  radixTreeKeys: number | null;
-  radixTreeNodes: number | null;
-  lastGeneratedId: string | null;
-  maxDeletedEntryId: string | null;
-  entriesAdded: number | null;
-  recordedFirstEntryId: string | null;
-  groups: number | null;
-  firstEntry: Entry | null;
-  lastEntry: Entry | null;
   meta: Record<string, unknown>;
 }
 
@@ -48,14 +36,6 @@ export interface StreamPosition {
 }
 
 /** One consumer group of a stream (`XINFO GROUPS` and `XINFO CONSUMERS`). */
-export interface GroupInfo {
-  name: string;
-  /** Entries delivered to the group's consumers and not acknowledged yet. */
-  pending: number;
-  lastDeliveredId: string;
-  /** entries-read (null when Redis cannot tell). */
-  entriesRead: number | null;
-  /** Entries not delivered to the group yet (null when Redis cannot tell). */
-  lag: number | null;
-  consumers: { name: string; pending: number; idleMs: number; inactiveMs: number | null }[];
+export interface GroupInfo extends GroupReply {
+  consumers: ConsumerReply[];
 }

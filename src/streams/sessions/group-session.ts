@@ -1,7 +1,9 @@
 import { asStreamerError, StreamerError } from '../../common/errors.js';
 import { compareIds, normalizeId, ZERO_ID } from '../ids/entry-id.js';
-import { HubListener, ReadHub } from '../hub/read-hub.js';
+import type { HubListener } from '../hub/hub.types.js';
+import { ReadHub } from '../hub/read-hub.js';
 import type { BatchEntry, PullSink } from './pull-session.js';
+import { GroupRepository } from '../repositories/group.repository.js';
 import { StreamRepository } from '../repositories/stream.repository.js';
 import { Entry } from '../repositories/stream.types.js';
 
@@ -82,7 +84,8 @@ export class GroupSession implements HubListener {
 
   constructor(
     private readonly hub: ReadHub,
-    private readonly repository: StreamRepository,
+    private readonly streams: StreamRepository,
+    private readonly groups: GroupRepository,
     private readonly registry: GroupRegistry,
     readonly options: GroupOptions,
     private readonly sink: PullSink,
@@ -105,9 +108,9 @@ export class GroupSession implements HubListener {
     const { sids, group, starts } = this.options;
     try {
       await Promise.all(
-        sids.map((sid, i) => this.repository.createGroup(sid, group, groupStart(starts[i]))),
+        sids.map((sid, i) => this.groups.createGroup(sid, group, groupStart(starts[i]))),
       );
-      const lastIds = await Promise.all(sids.map((sid) => this.repository.lastId(sid)));
+      const lastIds = await Promise.all(sids.map((sid) => this.streams.lastId(sid)));
       if (this.closed) return;
       sids.forEach((sid, i) => this.hub.attach(sid, lastIds[i], this));
       this.registry.add(this);
@@ -204,7 +207,7 @@ export class GroupSession implements HubListener {
   private readLane(lane: Lane, count: number): Promise<LaneRead> | null {
     const { group, consumer, claimIdleMs } = this.options;
     if (lane.history !== null) {
-      return this.repository
+      return this.groups
         .readGroup(lane.sid, group, consumer, lane.history, count)
         .then(({ entries, deleted }) => {
           // Pending entries trimmed meanwhile are gone for good: they leave the group.
@@ -216,7 +219,7 @@ export class GroupSession implements HubListener {
     }
     if (lane.claimDue) {
       const from = lane.claimFrom;
-      return this.repository
+      return this.groups
         .claimIdle(lane.sid, group, consumer, claimIdleMs, from, count)
         .then(({ next, entries }) => {
           lane.claimFrom = next;
@@ -227,7 +230,7 @@ export class GroupSession implements HubListener {
     }
     if (lane.drainedAt === lane.wakes) return null;
     const wakes = lane.wakes;
-    return this.repository.readGroup(lane.sid, group, consumer, '>', count).then(({ entries }) => {
+    return this.groups.readGroup(lane.sid, group, consumer, '>', count).then(({ entries }) => {
       if (entries.length < count) lane.drainedAt = wakes;
       return { lane, entries };
     });
@@ -267,7 +270,7 @@ export class GroupSession implements HubListener {
 
   private ackAll(sid: string, ids: readonly string[]): void {
     // A failed XACK leaves the entries pending: they are delivered again (at least once).
-    this.repository.ack(sid, this.options.group, ids).catch(() => undefined);
+    this.groups.ack(sid, this.options.group, ids).catch(() => undefined);
   }
 
   /**
@@ -286,7 +289,7 @@ export class GroupSession implements HubListener {
       if (lane.unacked.size === 0) continue;
       const ids = [...lane.unacked];
       lane.unacked.clear();
-      this.repository
+      this.groups
         .releasePending(lane.sid, group, consumer, ids, claimIdleMs)
         .then(() => this.registry.released(lane.sid, group, this))
         .catch(() => undefined); // they are claimed after the idle time instead

@@ -3,6 +3,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { GroupOptions, GroupRegistry, GroupSession } from './group-session.js';
 import type { PullSink } from './pull-session.js';
 import { ReadHub } from '../hub/read-hub.js';
+import { GroupRepository } from '../repositories/group.repository.js';
 import { StreamRepository } from '../repositories/stream.repository.js';
 
 /**
@@ -22,7 +23,8 @@ export class GroupSessions implements GroupRegistry {
 
   constructor(
     private readonly hub: ReadHub,
-    private readonly repository: StreamRepository,
+    private readonly streams: StreamRepository,
+    private readonly groups: GroupRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -31,7 +33,8 @@ export class GroupSessions implements GroupRegistry {
     const { PULL_BATCH_BYTES: batchBytes, GROUP_CLAIM_IDLE_MS: claimIdleMs } = this.config;
     return new GroupSession(
       this.hub,
-      this.repository,
+      this.streams,
+      this.groups,
       this,
       { ...options, batchBytes, claimIdleMs },
       sink,
