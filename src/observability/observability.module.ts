@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfig } from '../config/app-config.js';
+import { LoggingConfig } from '../config/config-sections.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataCounters } from './data-counters.js';
@@ -15,7 +15,7 @@ import { MetricsService } from './metrics.service.js';
 @Global()
 @Module({
   imports: [
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
+    LoggerModule.forRootAsync({ inject: [LoggingConfig], useFactory: loggingParams }),
     StreamsModule,
   ],
   controllers: [MetricsController],
