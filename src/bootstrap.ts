@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppConfig } from './config/app-config.js';
+import { ServerConfig } from './config/config-sections.js';
 import { DataWsAdapter } from './ws/data-ws.adapter.js';
 import { setupOpenApi } from './site/openapi/openapi.js';
 import { applyHttpProtections } from './http/http-protections.js';
@@ -11,7 +11,7 @@ export function configureApp(app: INestApplication): INestApplication {
   app.useWebSocketAdapter(new DataWsAdapter(app));
   // On SIGTERM/SIGINT: run the shutdown hooks, then exit 0 (instead of re-raising the signal).
   app.enableShutdownHooks([], { useProcessExit: true });
-  applyHttpProtections(app as NestExpressApplication, app.get(AppConfig));
+  applyHttpProtections(app as NestExpressApplication, app.get(ServerConfig));
   setupOpenApi(app);
   return app;
 }

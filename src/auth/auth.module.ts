@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { AuthConfig } from '../config/config-sections.js';
 import { AuthService } from './auth.service.js';
 import { StreamAccessGuard } from './stream-access.guard.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -12,7 +12,7 @@ import { TokenVerifier } from './token-verifier.js';
 @Global()
 @Module({
   providers: [
-    { provide: TokenVerifier, inject: [AppConfig], useFactory: TokenVerifier.fromConfig },
+    { provide: TokenVerifier, inject: [AuthConfig], useFactory: TokenVerifier.fromConfig },
     AuthService,
     StreamAccessGuard,
   ],

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { ServerConfig } from '../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { ClaimsError, Principal, StreamAccess } from './principal.js';
 import { TokenRefusal, TokenVerifier } from './token-verifier.js';
@@ -28,7 +28,7 @@ export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
 
   constructor(
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(ServerConfig) private readonly config: ServerConfig,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier | null,
   ) {}
 

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { parseSidList } from '../streams/ids/sid.js';
 import { AuthService } from './auth.service.js';
@@ -32,7 +32,7 @@ export class StreamAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
-import type { AppConfig } from '../config/app-config.js';
+import type { AuthConfig } from '../config/config-sections.js';
 
 /** Algorithms a JWKS key may sign with: the asymmetric ones, never HS* (whose key would be public). */
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
@@ -34,7 +34,7 @@ export class TokenVerifier {
   ) {}
 
   /** Null when no key source is configured (auth off). */
-  static async fromConfig(config: AppConfig): Promise<TokenVerifier | null> {
+  static async fromConfig(config: AuthConfig): Promise<TokenVerifier | null> {
     const options: JWTVerifyOptions = {
       clockTolerance: config.AUTH_CLOCK_SKEW_S,
       ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),

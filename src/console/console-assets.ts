@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppConfig } from '../config/app-config.js';
+import { ConsoleConfig } from '../config/config-sections.js';
 
 /** The pages of the built console folder (`npm run build:console` writes them). */
 export enum ConsolePage {
@@ -51,7 +51,7 @@ export const GRAPHIQL_CSP = policy({ ...SELF_ONLY, 'style-src': "'self' 'unsafe-
 export class ConsoleAssets {
   readonly root: string;
 
-  constructor(@Inject(AppConfig) config: AppConfig) {
+  constructor(@Inject(ConsoleConfig) config: ConsoleConfig) {
     this.root = config.CONSOLE_DIR
       ? resolve(config.CONSOLE_DIR)
       : fileURLToPath(new URL('../web/', import.meta.url));

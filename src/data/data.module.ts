@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataObserverModule } from '../common/data-observer.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataHttpController } from './http/data-http.controller.js';
 import { DataHttpService } from './http/data-http.service.js';
@@ -9,7 +10,7 @@ import { PushGateway } from './ws/push.gateway.js';
 
 /** The data path: WebSocket push and pull, the HTTP data endpoints and the MJPEG view. */
 @Module({
-  imports: [StreamsModule],
+  imports: [StreamsModule, DataObserverModule],
   controllers: [DataHttpController, MjpegController],
   providers: [PushGateway, PullGateway, DataHttpService, MjpegService],
 })

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { DevicesConfig } from '../config/config-sections.js';
 import { ConnectionEvents, DeviceConnectionListener } from '../ws/connection-events.js';
 import { DeviceEventLog } from './device-events.js';
 import { DeviceRepository, PresenceChange, PresenceState } from './device.repository.js';
@@ -45,7 +45,7 @@ export class DevicePresence
     private readonly repository: DeviceRepository,
     private readonly events: DeviceEventLog,
     private readonly connections: ConnectionEvents,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(DevicesConfig) config: DevicesConfig,
   ) {
     this.ttlMs = config.DEVICE_PRESENCE_TTL_S * 1000;
     this.roundMs = Math.max(100, Math.floor(this.ttlMs / 3));

@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { AuthService, remoteOf } from '../auth/auth.service.js';
 import type { AuthContext } from '../auth/current-principal.decorator.js';
-import { AppConfig } from '../config/app-config.js';
+import { GraphqlConfig } from '../config/config-sections.js';
 import { httpStatusFor, StreamerError } from '../common/errors.js';
 import { toGraphQLError } from './graphql-errors.js';
 
@@ -22,7 +22,7 @@ export const GRAPHQL_PATH = '/graphql';
  * Subscriptions are served by `GraphQLWsGateway` through the shared upgrade router, so the
  * driver's own `subscriptions` option (its own `upgrade` listener) stays off.
  */
-export function graphqlOptions(config: AppConfig, auth: AuthService): ApolloDriverConfig {
+export function graphqlOptions(config: GraphqlConfig, auth: AuthService): ApolloDriverConfig {
   const sandbox = config.GRAPHQL_SANDBOX;
   return {
     path: GRAPHQL_PATH,

@@ -14,7 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AuthService, remoteOf } from '../auth/auth.service.js';
 import type { AuthContext } from '../auth/current-principal.decorator.js';
-import { AppConfig } from '../config/app-config.js';
+import { GraphqlConfig, LimitsConfig } from '../config/config-sections.js';
 import { closeCodeFor, closeReason } from '../ws/close-codes.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { UpgradeRouter } from '../ws/upgrade-router.js';
@@ -44,11 +44,12 @@ export class GraphQLWsGateway
     private readonly router: UpgradeRouter,
     private readonly schemaHost: GraphQLSchemaHost,
     private readonly auth: AuthService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(GraphqlConfig) private readonly config: GraphqlConfig,
+    @Inject(LimitsConfig) limits: LimitsConfig,
   ) {
     this.server = new WebSocketServer({
       noServer: true,
-      maxPayload: config.MAX_PAYLOAD_BYTES,
+      maxPayload: limits.MAX_PAYLOAD_BYTES,
       perMessageDeflate: false,
     });
   }

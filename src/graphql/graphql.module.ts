@@ -4,7 +4,7 @@ import { ApolloDriver } from '@nestjs/apollo';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { AuthModule } from '../auth/auth.module.js';
 import { AuthService } from '../auth/auth.service.js';
-import { AppConfig } from '../config/app-config.js';
+import { GraphqlConfig } from '../config/config-sections.js';
 import { graphqlOptions } from './graphql-options.js';
 import { GraphQLWsGateway } from './graphql-ws.gateway.js';
 
@@ -20,7 +20,7 @@ import { GraphQLWsGateway } from './graphql-ws.gateway.js';
       // Apollo Server 5 on Express through its supported integration, @as-integrations/express5.
       driver: ApolloDriver,
       imports: [AuthModule],
-      inject: [AppConfig, AuthService],
+      inject: [GraphqlConfig, AuthService],
       useFactory: graphqlOptions,
     }),
   ],

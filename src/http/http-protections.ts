@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { AppConfig } from '../config/app-config.js';
+import type { ServerConfig } from '../config/config-sections.js';
 import { ErrorCode } from '../common/errors.js';
 
 /** JSON request bodies (GraphQL queries and mutations) are small; 1 MiB is plenty. */
@@ -23,7 +23,7 @@ const EXPOSED_HEADERS = ['entry-offset', 'x-last-entry-id', 'x-request-id'];
  * (`/docs`), which load scripts from a CDN and inline; and resources may be loaded
  * cross-origin (CORS_ORIGINS decides who may read them).
  */
-export function applyHttpProtections(app: NestExpressApplication, config: AppConfig): void {
+export function applyHttpProtections(app: NestExpressApplication, config: ServerConfig): void {
   app.use(
     helmet({
       contentSecurityPolicy: false,

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { stdTimeFunctions } from 'pino';
 import type { LevelWithSilent } from 'pino';
-import type { AppConfig } from '../config/app-config.js';
+import type { LoggingConfig } from '../config/config-sections.js';
 
 /** Probed every few seconds: never worth a log line. */
 const QUIET_PATHS = /^\/(metrics|healthz|readyz)(\/|\?|$)/;
@@ -13,7 +13,7 @@ const QUIET_PATHS = /^\/(metrics|healthz|readyz)(\/|\?|$)/;
  * scrapes). Successful requests are logged at debug so that the data endpoints do not log per
  * message at info; client errors at info, server errors at error.
  */
-export function loggingParams(config: AppConfig): Params {
+export function loggingParams(config: LoggingConfig): Params {
   return {
     pinoHttp: {
       level: config.LOG_LEVEL,

@@ -1,7 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfig } from '../config/app-config.js';
-import { DATA_OBSERVER } from '../common/data-observer.js';
+import { LoggingConfig } from '../config/config-sections.js';
+import { DataObserverRegistry } from '../common/data-observer.js';
+import { DataObserverModule } from '../common/data-observer.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataCounters } from './data-counters.js';
 import { loggingParams } from './logging.js';
@@ -9,17 +10,26 @@ import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 /**
- * JSON logging (pino) and the Prometheus endpoint `/metrics`. Global for its `DATA_OBSERVER`,
- * through which the data path and the repository report what metrics count.
+ * JSON logging (pino) and the Prometheus endpoint `/metrics`. Its `DataCounters` observe the data
+ * path: registered at init with the `DATA_OBSERVER` to which the data path and the repository
+ * report what metrics count.
  */
-@Global()
 @Module({
   imports: [
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
+    LoggerModule.forRootAsync({ inject: [LoggingConfig], useFactory: loggingParams }),
     StreamsModule,
+    DataObserverModule,
   ],
   controllers: [MetricsController],
-  providers: [DataCounters, { provide: DATA_OBSERVER, useExisting: DataCounters }, MetricsService],
-  exports: [DATA_OBSERVER],
+  providers: [DataCounters, MetricsService],
 })
-export class ObservabilityModule {}
+export class ObservabilityModule implements OnModuleInit {
+  constructor(
+    private readonly observers: DataObserverRegistry,
+    private readonly counters: DataCounters,
+  ) {}
+
+  onModuleInit(): void {
+    this.observers.register(this.counters);
+  }
+}

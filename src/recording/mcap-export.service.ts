@@ -3,7 +3,7 @@ import { McapWriter } from '@mcap/core';
 import type { IWritable } from '@mcap/core';
 import type { ServerResponse } from 'node:http';
 import { constants as zlib, zstdCompressSync } from 'node:zlib';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../common/errors.js';
@@ -87,7 +87,7 @@ export class McapExportService implements BeforeApplicationShutdown {
     private readonly repository: StreamRepository,
     private readonly meta: StreamMetaRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /**

@@ -3,7 +3,7 @@ import { McapStreamReader } from '@mcap/core';
 import type { TypedMcapRecord } from '@mcap/core';
 import type { Readable } from 'node:stream';
 import { zstdDecompressSync } from 'node:zlib';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
@@ -78,7 +78,7 @@ export class McapImportService implements BeforeApplicationShutdown {
     private readonly meta: StreamMetaRepository,
     private readonly auth: AuthService,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   async import(
@@ -158,7 +158,7 @@ class ImportJob {
     private readonly meta: StreamMetaRepository,
     private readonly auth: AuthService,
     private readonly observer: DataObserver,
-    private readonly config: AppConfig,
+    private readonly config: LimitsConfig,
     private readonly principal: Principal,
     private readonly params: ImportParams,
     private readonly signal: AbortSignal,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import keySlot from 'cluster-key-slot';
 import { createClient, createCluster } from 'redis';
-import { AppConfig } from '../config/app-config.js';
+import { RedisConfig } from '../config/config-sections.js';
 import { CommandWatchdog } from './command-watchdog.js';
 import {
   ClusterRedis,
@@ -65,7 +65,7 @@ export class RedisConnections implements OnApplicationShutdown {
   /** Errors reported by any connection (refused connects, resets, ...), for the metrics endpoint. */
   errorCount = 0;
 
-  constructor(@Inject(AppConfig) config: AppConfig) {
+  constructor(@Inject(RedisConfig) config: RedisConfig) {
     this.url = config.REDIS_URL ?? DEFAULT_REDIS_URL;
     this.commandTimeoutMs = config.REDIS_COMMAND_TIMEOUT_MS;
     this.clustered = config.REDIS_CLUSTER;

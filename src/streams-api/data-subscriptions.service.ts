@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { StreamerError } from '../common/errors.js';
 import { cursorsFor } from '../streams/ids/cursors.js';
 import { PullSessions } from '../streams/sessions/pull-sessions.js';
@@ -31,7 +31,7 @@ export class DataSubscriptions {
 
   constructor(
     private readonly sessions: PullSessions,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /** The subscription's event stream; ending the iteration (`return()`) stops the session. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { badRequest } from '../common/errors.js';
 import { deviceStreamPrefix } from '../devices/device-id.js';
 import { idMillis } from '../streams/ids/entry-id.js';
@@ -25,7 +25,7 @@ export class StreamMetaService {
     private readonly repository: StreamRepository,
     private readonly meta: StreamMetaRepository,
     private readonly groups: GroupRepository,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /** Every stream key (SCAN … TYPE stream), plus metadata-only sids with `searchMeta`. Sorted. */

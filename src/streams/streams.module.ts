@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataObserverModule } from '../common/data-observer.module.js';
 import { GroupSessions } from './sessions/group-sessions.js';
 import { PullSessions } from './sessions/pull-sessions.js';
 import { ReadHub } from './hub/read-hub.js';
@@ -14,6 +15,7 @@ const repositories = [StreamRepository, StreamMetaRepository, GroupRepository, H
  * the shared live read hub and its sessions.
  */
 @Module({
+  imports: [DataObserverModule],
   providers: [...repositories, ReadHub, PullSessions, GroupSessions],
   exports: [...repositories, ReadHub, PullSessions, GroupSessions],
 })

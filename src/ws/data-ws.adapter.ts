@@ -7,7 +7,7 @@ import type { Observable } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal, StreamAccess } from '../auth/principal.js';
-import { AppConfig } from '../config/app-config.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { validateQuery } from '../common/validation.js';
 import { parseSidList } from '../streams/ids/sid.js';
@@ -54,13 +54,13 @@ export interface DataGatewayOptions<P extends { sids: string[] }> {
  */
 export class DataWsAdapter extends WsAdapter {
   private readonly router: UpgradeRouter;
-  private readonly config: AppConfig;
+  private readonly config: LimitsConfig;
   private readonly auth: AuthService;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.router = app.get(UpgradeRouter);
-    this.config = app.get(AppConfig);
+    this.config = app.get(LimitsConfig);
     this.auth = app.get(AuthService);
   }
 

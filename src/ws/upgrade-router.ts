@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocket, WebSocketServer } from 'ws';
-import { AppConfig } from '../config/app-config.js';
+import { WsConfig } from '../config/config-sections.js';
 import { CloseCode } from './close-codes.js';
 import { ErrorCode, httpStatusFor, StreamerError } from '../common/errors.js';
 import { Keepalive } from './keepalive.js';
@@ -54,7 +54,7 @@ export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(WsConfig) private readonly config: WsConfig,
   ) {
     this.keepalive = new Keepalive(config.WS_PING_INTERVAL_MS);
   }

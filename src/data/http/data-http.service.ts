@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
@@ -78,7 +78,7 @@ export class DataHttpService implements OnModuleDestroy {
     private readonly sessions: PullSessions,
     private readonly groups: GroupSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /**

@@ -3,7 +3,7 @@ import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import type { MulterModuleOptions } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import { Observable } from 'rxjs';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { badRequest } from '../../common/errors.js';
 import { tooLarge } from '../../http/raw-body.js';
 
@@ -24,7 +24,7 @@ const MultipartParser = AnyFilesInterceptor();
 export class EntriesUploadInterceptor extends MultipartParser implements NestInterceptor {
   private readonly maxBytes: number;
 
-  constructor(@Inject(AppConfig) config: AppConfig) {
+  constructor(@Inject(LimitsConfig) config: LimitsConfig) {
     const options: MulterModuleOptions = {
       // Filenames are stream ids when the URL says `*`: keep them whole (`dev/cam`) and UTF-8.
       preservePath: true,

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
@@ -60,7 +60,7 @@ export class MjpegService implements BeforeApplicationShutdown {
   constructor(
     private readonly sessions: PullSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /**

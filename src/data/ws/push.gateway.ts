@@ -3,7 +3,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { YoungGarbage } from '../../common/young-garbage.js';
@@ -36,7 +36,7 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     private readonly router: UpgradeRouter,
     private readonly repository: StreamRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
     private readonly events: ConnectionEvents,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { HubConfig } from '../../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
 import { YoungGarbage } from '../../common/young-garbage.js';
 import { RedisConnections } from '../../redis/redis-connections.js';
@@ -37,7 +37,7 @@ export class ReadHub implements OnApplicationShutdown {
   constructor(
     private readonly repository: HubRepository,
     private readonly connections: RedisConnections,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(HubConfig) config: HubConfig,
   ) {
     const host: HubReaderHost = {
       repository,

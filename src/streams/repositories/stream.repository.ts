@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorReply } from 'redis';
-import { AppConfig } from '../../config/app-config.js';
+import { RedisConfig, RetentionConfig } from '../../config/config-sections.js';
 import { APPEND_SAMPLE_EVERY, DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
@@ -68,23 +68,24 @@ export class StreamRepository {
   constructor(
     @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
     @Inject(REDIS_WRITE) private readonly writer: RedisCommands,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(RetentionConfig) retention: RetentionConfig,
+    @Inject(RedisConfig) redisConfig: RedisConfig,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     private readonly meta: StreamMetaRepository,
   ) {
     this.retention = new RetentionCache(
-      { maxLen: config.STREAM_MAXLEN, maxAgeMs: config.STREAM_MAXAGE_MS },
+      { maxLen: retention.STREAM_MAXLEN, maxAgeMs: retention.STREAM_MAXAGE_MS },
       (sid) => this.meta.getMeta(sid),
     );
     // A stream's own retention lives in its metadata: changing it takes effect at once here.
     this.meta.onChange((sid) => this.retention.forget(sid));
-    this.waitReplicas = config.REDIS_WAIT_REPLICAS;
+    this.waitReplicas = redisConfig.REDIS_WAIT_REPLICAS;
     // WAIT gives up at half the command timeout: a WAIT still blocked when the command watchdog
     // looks (REDIS_COMMAND_TIMEOUT_MS without a reply) would have its connection replaced.
     this.waitArgs = [
       'WAIT',
-      String(config.REDIS_WAIT_REPLICAS),
-      String(Math.max(1, Math.floor(config.REDIS_COMMAND_TIMEOUT_MS / 2))),
+      String(redisConfig.REDIS_WAIT_REPLICAS),
+      String(Math.max(1, Math.floor(redisConfig.REDIS_COMMAND_TIMEOUT_MS / 2))),
     ];
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { GroupsConfig, LimitsConfig } from '../../config/config-sections.js';
 import { GroupOptions, GroupRegistry, GroupSession } from './group-session.js';
 import type { PullSink } from './pull-session.js';
 import { ReadHub } from '../hub/read-hub.js';
@@ -25,12 +25,14 @@ export class GroupSessions implements GroupRegistry {
     private readonly hub: ReadHub,
     private readonly streams: StreamRepository,
     private readonly groups: GroupRepository,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly limits: LimitsConfig,
+    @Inject(GroupsConfig) private readonly groupsConfig: GroupsConfig,
   ) {}
 
   /** A session delivering to `sink`; call `start()` on it, and `close()` when the sink goes. */
   create(options: Omit<GroupOptions, 'batchBytes' | 'claimIdleMs'>, sink: PullSink): GroupSession {
-    const { PULL_BATCH_BYTES: batchBytes, GROUP_CLAIM_IDLE_MS: claimIdleMs } = this.config;
+    const batchBytes = this.limits.PULL_BATCH_BYTES;
+    const claimIdleMs = this.groupsConfig.GROUP_CLAIM_IDLE_MS;
     return new GroupSession(
       this.hub,
       this.streams,

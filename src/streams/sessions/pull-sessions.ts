@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { PullOptions, PullSession, PullSink } from './pull-session.js';
 import { ReadHub } from '../hub/read-hub.js';
 import { StreamRepository } from '../repositories/stream.repository.js';
@@ -10,7 +10,7 @@ export class PullSessions {
   constructor(
     private readonly hub: ReadHub,
     private readonly repository: StreamRepository,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /**
