@@ -7,7 +7,7 @@ import { badRequest, StreamerError } from './errors.js';
 const TRANSFORM: ClassTransformOptions = { exposeUnsetFields: false };
 
 /** One `BAD_REQUEST` naming every refused field (each transport maps it: HTTP 400, GraphQL BAD_USER_INPUT). */
-export function validationError(errors: ValidationError[]): StreamerError {
+function validationError(errors: ValidationError[]): StreamerError {
   return badRequest(messages(errors).join('; '));
 }
 

@@ -1,5 +1,3 @@
-import { badRequest } from '../common/errors.js';
-
 /**
  * Devices (docs/devices.md): a device `<id>` owns the streams `<id>:<sid>`. Device ids go into
  * Redis key names with a hash tag (`{<id>}`) and into SCAN patterns (`<id>:*`), so they may not
@@ -8,11 +6,11 @@ import { badRequest } from '../common/errors.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const FORBIDDEN = /[\u0000-\u001f\u007f:{}+*?[\]\\]/;
-export const MAX_DEVICE_ID_LENGTH = 128;
+const MAX_DEVICE_ID_LENGTH = 128;
 /** The device of the original's `device(id)` query when none is named. */
 export const DEFAULT_DEVICE = 'default';
 /** Separates a device id from the rest of its streams' ids. */
-export const DEVICE_SEPARATOR = ':';
+const DEVICE_SEPARATOR = ':';
 
 /** Why `id` is not a valid device id, or null when it is. */
 export function deviceIdProblem(id: unknown): string | null {
@@ -23,12 +21,6 @@ export function deviceIdProblem(id: unknown): string | null {
     return 'device id must not contain control characters or any of : { } + * ? [ ] \\';
   if (id.includes('\ufffd')) return 'device id must be valid UTF-8';
   return null;
-}
-
-export function assertDeviceId(id: string): string {
-  const problem = deviceIdProblem(id);
-  if (problem) throw badRequest(`${problem}: ${JSON.stringify(String(id).slice(0, 64))}`);
-  return id;
 }
 
 /** The prefix of every stream of device `id`. */

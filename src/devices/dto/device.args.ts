@@ -6,7 +6,7 @@ import { DEFAULT_DEVICE } from '../device-id.js';
 import { IsDeviceId, IsSid } from '../../streams/ids/validators.js';
 
 /** Most device ids in one `devices(ids)` or `deviceEvents(ids)`. */
-export const MAX_DEVICE_IDS = 1000;
+const MAX_DEVICE_IDS = 1000;
 
 /**
  * Arguments of the device API, named as the newest original names them; where its README and

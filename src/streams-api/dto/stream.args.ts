@@ -37,7 +37,7 @@ export class SidArgs {
 
 /** The metadata to set, and how. */
 @ArgsType()
-export class MetaValueArgs {
+class MetaValueArgs {
   @Field(() => JSONScalar, { description: 'A JSON object.' })
   @IsJsonObject()
   meta: Record<string, unknown>;
