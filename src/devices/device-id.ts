@@ -1,3 +1,5 @@
+import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
+
 /**
  * Devices (docs/devices.md): a device `<id>` owns the streams `<id>:<sid>`. Device ids go into
  * Redis key names with a hash tag (`{<id>}`) and into SCAN patterns (`<id>:*`), so they may not
@@ -21,6 +23,25 @@ export function deviceIdProblem(id: unknown): string | null {
     return 'device id must not contain control characters or any of : { } + * ? [ ] \\';
   if (id.includes('\ufffd')) return 'device id must be valid UTF-8';
   return null;
+}
+
+/** A valid device id ; `{ each: true }` for a list. */
+export function IsDeviceId(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDeviceId',
+      validator: {
+        validate: (value: unknown) => deviceIdProblem(value) === null,
+        defaultMessage: (args?: ValidationArguments) => {
+          const value: unknown = Array.isArray(args?.value)
+            ? (args.value as unknown[]).find((v) => deviceIdProblem(v) !== null)
+            : args?.value;
+          return `${deviceIdProblem(value)}: ${JSON.stringify(String(value).slice(0, 64))}`;
+        },
+      },
+    },
+    options,
+  );
 }
 
 /** The prefix of every stream of device `id`. */

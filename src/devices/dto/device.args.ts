@@ -1,9 +1,9 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { JSONScalar } from '../../graphql/json.scalar.js';
-import { IsJsonObject } from '../../streams-api/dto/stream.args.js';
-import { DEFAULT_DEVICE } from '../device-id.js';
-import { IsDeviceId, IsSid } from '../../streams/ids/validators.js';
+import { IsJsonObject } from '../../common/validation.js';
+import { DEFAULT_DEVICE, IsDeviceId } from '../device-id.js';
+import { IsSid } from '../../streams/ids/validators.js';
 
 /** Most device ids in one `devices(ids)` or `deviceEvents(ids)`. */
 const MAX_DEVICE_IDS = 1000;
