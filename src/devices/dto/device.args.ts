@@ -9,7 +9,7 @@ import { IsSid } from '../../streams/ids/validators.js';
 const MAX_DEVICE_IDS = 1000;
 
 /**
- * Arguments of the device API, named as the newest original names them; where its README and
+ * Arguments of the device API, named as the original's clients name them; where its README and
  * its code disagree (`include_all`, `deviceId`, `device_id`), both spellings are taken.
  */
 

@@ -59,7 +59,7 @@ export class StreamMetaArgs extends MetaValueArgs {
 }
 
 /**
- * `updateStreamMeta`, the newest original's name of `streamMeta`: the stream is `sid`, or
+ * `updateStreamMeta`, `streamMeta` under the name the original's clients also call: the stream is `sid`, or
  * `streamId` (with `deviceId`: `<deviceId>:<streamId>`, that device's stream).
  */
 @ArgsType()
