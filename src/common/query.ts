@@ -79,7 +79,7 @@ function boundedQuery(min: number, max: number, shape: RegExp, kind: string): Pr
 }
 
 /** A client-sent value for an error message: quoted, and short. */
-export function shown(value: unknown): string {
+function shown(value: unknown): string {
   return JSON.stringify(typeof value === 'string' ? value.slice(0, 32) : String(value));
 }
 

@@ -1,13 +1,13 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ClassConstructor, ClassTransformOptions, plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { ValidateBy, validateSync, ValidationError } from 'class-validator';
 import { badRequest, StreamerError } from './errors.js';
 
 /** Absent fields keep the DTO's initializer (its default) instead of becoming undefined. */
 const TRANSFORM: ClassTransformOptions = { exposeUnsetFields: false };
 
 /** One `BAD_REQUEST` naming every refused field (each transport maps it: HTTP 400, GraphQL BAD_USER_INPUT). */
-export function validationError(errors: ValidationError[]): StreamerError {
+function validationError(errors: ValidationError[]): StreamerError {
   return badRequest(messages(errors).join('; '));
 }
 
@@ -51,3 +51,22 @@ export class RequestValidationPipe extends ValidationPipe {
 }
 
 const VALIDATED = new Set<string>(['query', 'body', 'param', 'args']);
+
+/** A JSON object (not a list, string, number or null). */
+export function IsJsonObject(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isJsonObject',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value),
+      defaultMessage: (args) =>
+        `${args?.property} must be a JSON object, got ${describe(args?.value)}`,
+    },
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}

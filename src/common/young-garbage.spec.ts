@@ -15,7 +15,23 @@ describe('YoungGarbage', () => {
     expect(collect).toHaveBeenCalledTimes(2);
   });
 
-  it('does nothing without --expose-gc', () => {
-    expect(() => new YoungGarbage(undefined).add(2 * COLLECT_EVERY_BYTES)).not.toThrow();
+  describe('by default', () => {
+    const holder = globalThis as { gc?: unknown };
+    const original = holder.gc;
+    afterEach(() => {
+      holder.gc = original;
+    });
+
+    it('collects with the gc node exposes (--expose-gc), and never when built without one', () => {
+      delete holder.gc;
+      const withoutGc = new YoungGarbage();
+      const gc = jest.fn();
+      holder.gc = gc;
+      withoutGc.add(2 * COLLECT_EVERY_BYTES);
+      expect(gc).not.toHaveBeenCalled();
+      new YoungGarbage().add(COLLECT_EVERY_BYTES);
+      expect(gc).toHaveBeenCalledTimes(1);
+      expect(gc).toHaveBeenCalledWith({ type: 'minor', execution: 'sync' });
+    });
   });
 });

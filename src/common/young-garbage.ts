@@ -7,11 +7,10 @@ type ExposedGc = (options: { type: 'minor'; execution: 'sync' }) => void;
  * Bounds the 64 KiB socket chunks the data path leaves behind: `ws` copies each large pushed
  * frame out of the chunks it arrived in, and the hub's entries are views into the chunks Redis
  * replies arrive in. Only a young-generation collection frees them, and the data path allocates
- * little else on V8's heap, so V8 collects them late: tens of MB pile up, then reach V8's
- * external-memory limit and trigger full collections (with a 16 MB young generation, every second
- * and with pauses of 10-15 ms while a gateway fanned out 32 MB/s). One young-generation collection
- * (about a millisecond) per `COLLECT_EVERY_BYTES` counted keeps that pile at a few MB. A no-op
- * unless node runs with `--expose-gc` (as `npm start`, `start:prod` and the container do).
+ * little else on V8's heap, so V8 would collect them late: they would pile up to V8's
+ * external-memory limit and trigger full collections. One young-generation collection per
+ * `COLLECT_EVERY_BYTES` counted keeps that pile at a few MB (docs/performance.md, "Memory"). A
+ * no-op unless node runs with `--expose-gc` (as `npm start`, `start:prod` and the container do).
  */
 export class YoungGarbage {
   private bytes = 0;

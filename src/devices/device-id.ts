@@ -1,4 +1,4 @@
-import { badRequest } from '../common/errors.js';
+import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 
 /**
  * Devices (docs/devices.md): a device `<id>` owns the streams `<id>:<sid>`. Device ids go into
@@ -8,11 +8,11 @@ import { badRequest } from '../common/errors.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const FORBIDDEN = /[\u0000-\u001f\u007f:{}+*?[\]\\]/;
-export const MAX_DEVICE_ID_LENGTH = 128;
+const MAX_DEVICE_ID_LENGTH = 128;
 /** The device of the original's `device(id)` query when none is named. */
 export const DEFAULT_DEVICE = 'default';
 /** Separates a device id from the rest of its streams' ids. */
-export const DEVICE_SEPARATOR = ':';
+const DEVICE_SEPARATOR = ':';
 
 /** Why `id` is not a valid device id, or null when it is. */
 export function deviceIdProblem(id: unknown): string | null {
@@ -25,10 +25,23 @@ export function deviceIdProblem(id: unknown): string | null {
   return null;
 }
 
-export function assertDeviceId(id: string): string {
-  const problem = deviceIdProblem(id);
-  if (problem) throw badRequest(`${problem}: ${JSON.stringify(String(id).slice(0, 64))}`);
-  return id;
+/** A valid device id ; `{ each: true }` for a list. */
+export function IsDeviceId(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDeviceId',
+      validator: {
+        validate: (value: unknown) => deviceIdProblem(value) === null,
+        defaultMessage: (args?: ValidationArguments) => {
+          const value: unknown = Array.isArray(args?.value)
+            ? (args.value as unknown[]).find((v) => deviceIdProblem(v) !== null)
+            : args?.value;
+          return `${deviceIdProblem(value)}: ${JSON.stringify(String(value).slice(0, 64))}`;
+        },
+      },
+    },
+    options,
+  );
 }
 
 /** The prefix of every stream of device `id`. */

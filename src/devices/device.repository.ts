@@ -8,8 +8,8 @@ import { command } from '../redis/replies.js';
  * carry its id as a hash tag, so on a Redis Cluster they share one slot and every presence
  * change is one script on one key.
  */
-export const CONNECTED_SET = ':devices:connected';
-export const SEEN_SET = ':devices:seen';
+const CONNECTED_SET = ':devices:connected';
+const SEEN_SET = ':devices:seen';
 const META_PREFIX = ':devices:meta:';
 const PRESENCE_PREFIX = ':devices:presence:';
 

@@ -11,7 +11,7 @@ import { DeviceRepository } from './device.repository.js';
 import { DevicesResolver } from './devices.resolver.js';
 
 /**
- * Devices (docs/devices.md): the newest original's device queries, mutations and event streams,
+ * Devices (docs/devices.md): the original's device queries, mutations and event streams,
  * a `deviceEvents` subscription, and automatic presence from push connections (reported by the
  * data path through `ConnectionEvents`). Extends the GraphQL API: its `Device.streams` are the
  * API's `Stream`s.

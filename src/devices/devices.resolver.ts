@@ -26,7 +26,7 @@ import { DeviceModel } from './models/device.model.js';
 export const allOf = (id: string) => `${deviceStreamPrefix(id)}*`;
 
 /**
- * Device queries and mutations (docs/devices.md), with the newest original's names. A caller sees
+ * Device queries and mutations (docs/devices.md), with the original's names. A caller sees
  * the devices whose streams (`<id>:*`) it may read, and changes those it may write.
  */
 @Resolver(() => DeviceModel)

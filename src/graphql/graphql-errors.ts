@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 
 /** `extensions.code` values clients see (Apollo's conventional codes). */
-export enum GraphQLErrorCode {
+enum GraphQLErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',

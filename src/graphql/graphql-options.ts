@@ -52,7 +52,7 @@ export function graphqlOptions(config: GraphqlConfig, auth: AuthService): Apollo
 }
 
 /** Where the service serves its own GraphiQL (no CDN needed), see ConsoleModule. */
-export const GRAPHIQL_PATH = '/graphiql';
+const GRAPHIQL_PATH = '/graphiql';
 const OFFLINE_TEXT = 'it appears that you might be offline.</p>';
 const OFFLINE_LINK = `${OFFLINE_TEXT}\n  <p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a>: served by this service, it works without internet access.</p>`;
 
@@ -60,7 +60,7 @@ const OFFLINE_LINK = `${OFFLINE_TEXT}\n  <p><a href="${GRAPHIQL_PATH}">Open Grap
  * Apollo Sandbox comes from Apollo's CDN; where that cannot load, the landing page shows its
  * "offline" text. This adds a link to the local GraphiQL there.
  */
-export function withGraphiQLLink(plugin: ApolloServerPlugin): ApolloServerPlugin {
+function withGraphiQLLink(plugin: ApolloServerPlugin): ApolloServerPlugin {
   return {
     ...plugin,
     async serverWillStart(service) {

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config/config-sections.js';
 import { ErrorCode } from '../common/errors.js';
 
 /** JSON request bodies (GraphQL queries and mutations) are small; 1 MiB is plenty. */
-export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 /**
  * Pages with a policy of their own: Apollo Sandbox and Swagger UI (scripts and styles from
  * elsewhere), and the web console and GraphiQL (this origin only, set by ConsoleModule).

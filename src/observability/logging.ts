@@ -49,7 +49,7 @@ export function loggingParams(config: LoggingConfig): Params {
 }
 
 /** Request URLs are logged without the value of an `access_token` query parameter. */
-export function withoutToken(url: string): string {
+function withoutToken(url: string): string {
   return url.includes('access_token=')
     ? url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]')
     : url;

@@ -13,7 +13,7 @@ import { malformed } from '../common/errors.js';
 export const META_KEY = 'redis-streamer.meta';
 /** The message encoding of channels whose messages are the entries' bytes as they are. */
 export const RAW_ENCODING = 'application/octet-stream';
-export const IMAGE_SCHEMA_NAME = 'sensor_msgs/msg/CompressedImage';
+const IMAGE_SCHEMA_NAME = 'sensor_msgs/msg/CompressedImage';
 
 /** `sensor_msgs/msg/CompressedImage` in ROS 2 message definition form, with its dependencies. */
 const IMAGE_SCHEMA_TEXT = `std_msgs/Header header
@@ -33,7 +33,7 @@ uint32 nanosec
 
 const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp']);
 
-export interface SchemaPlan {
+interface SchemaPlan {
   name: string;
   encoding: string;
   data: Uint8Array;
@@ -113,7 +113,7 @@ export function importChannel(
 }
 
 /** `jpeg` or `png` when `data` starts like one, else ''. */
-export function sniffImage(data: Buffer): string {
+function sniffImage(data: Buffer): string {
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
   if (
     data.length >= 8 &&

@@ -20,7 +20,7 @@ import { idBefore, parseBound } from './time-window.js';
 
 export const MCAP_CONTENT_TYPE = 'application/x-mcap';
 /** Uncompressed bytes per MCAP chunk: the writer holds about three times this at most. */
-export const EXPORT_CHUNK_BYTES = 1024 * 1024;
+const EXPORT_CHUNK_BYTES = 1024 * 1024;
 /**
  * Payload bytes read ahead from Redis for one export (at most PULL_BATCH_BYTES): two pages per
  * stream, the one being written and the next. A few MiB keep Redis and the socket busy at once;
@@ -28,7 +28,7 @@ export const EXPORT_CHUNK_BYTES = 1024 * 1024;
  */
 const EXPORT_READ_BYTES = 4 * 1024 * 1024;
 /** How often a live export looks for new entries once it has caught up. */
-export const LIVE_POLL_MS = 100;
+const LIVE_POLL_MS = 100;
 /** Bytes the response may hold unsent before the writer waits for the socket to drain. */
 const SOCKET_AHEAD_BYTES = EXPORT_CHUNK_BYTES;
 /** Chunks stored uncompressed, after one that zstd could not shrink, before zstd is tried again. */
@@ -377,7 +377,7 @@ function sequenceOf(id: string): number {
 }
 
 /** `cam+depth_20261203T080000Z.mcap`: the stream ids (made file-name safe) and the start time. */
-export function fileName(sids: readonly string[], ms: number): string {
+function fileName(sids: readonly string[], ms: number): string {
   const names = sids
     .join('+')
     .replace(/[^A-Za-z0-9._+-]+/g, '_')

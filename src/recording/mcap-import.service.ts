@@ -20,7 +20,7 @@ import { importChannel, ImportPlan } from './mcap-channels.js';
 import type { ImportParams } from './recording-query.dto.js';
 
 /** What an import wrote to one stream. */
-export interface ImportedStream {
+interface ImportedStream {
   sid: string;
   /** The channel topic(s) of the file that went to this stream. */
   topics: string[];

@@ -15,7 +15,7 @@ import {
 
 export type { RedisConnection } from './redis-commands.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface ConnectionOptions {
   /**

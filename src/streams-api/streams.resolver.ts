@@ -65,7 +65,7 @@ export class StreamsResolver {
 
   @Mutation(() => JSONScalar, {
     description:
-      "Sets (or merges into) a stream's metadata, under the newest original's name; answers {meta_set: true}.",
+      "Sets (or merges into) a stream's metadata like streamMeta, the stream named by sid or by streamId (and deviceId); answers {meta_set: true}.",
   })
   async updateStreamMeta(
     @Args() args: UpdateStreamMetaArgs,

@@ -2,9 +2,9 @@ import { IsOptional } from 'class-validator';
 import { badRequest } from '../../common/errors.js';
 import { BoolOrWordQuery, BoolQuery, IntQuery, NumberQuery } from '../../common/query.js';
 import { cursorsFor } from '../../streams/ids/cursors.js';
-import { deviceStreamPrefix, devicesOf } from '../../devices/device-id.js';
+import { deviceStreamPrefix, devicesOf, IsDeviceId } from '../../devices/device-id.js';
 import type { GroupAck } from '../../streams/sessions/group-session.js';
-import { IsCursorList, IsDeviceId, IsGroupName } from '../../streams/ids/validators.js';
+import { IsCursorList, IsGroupName } from '../../streams/ids/validators.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),

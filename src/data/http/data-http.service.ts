@@ -21,13 +21,13 @@ import { packBatch } from '../protocol.js';
 import { readBody } from '../../http/raw-body.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
-export const ENTRIES_FIELD = 'entries';
+const ENTRIES_FIELD = 'entries';
 
 /**
  * Most bytes of `entry-offset` JSON in one answer, so that all headers stay under 16 KiB (Node's
  * and common proxies' limit): longer answers return fewer entries.
  */
-export const MAX_ENTRY_OFFSET_BYTES = 12 * 1024;
+const MAX_ENTRY_OFFSET_BYTES = 12 * 1024;
 
 /** A file part as multer hands it over (memory storage). */
 export interface UploadedPart {
@@ -375,11 +375,7 @@ function textEntries(value: unknown): string[] {
  * `entry-offset` header of `maxHeader` bytes and a body of `maxBody` bytes (the first entry
  * always does).
  */
-export function fittingEntries(
-  batch: readonly BatchEntry[],
-  maxHeader: number,
-  maxBody: number,
-): number {
+function fittingEntries(batch: readonly BatchEntry[], maxHeader: number, maxBody: number): number {
   let bytes = 2; // [ ]
   let offset = 0;
   let lastSid: string | null = null;

@@ -8,7 +8,7 @@ import { badRequest } from '../../common/errors.js';
 import { tooLarge } from '../../http/raw-body.js';
 
 /** Most parts in one multipart body (entries and anything else). */
-export const MAX_PARTS = 10_000;
+const MAX_PARTS = 10_000;
 
 const MultipartParser = AnyFilesInterceptor();
 

@@ -10,8 +10,8 @@ import { parseSidList } from '../../streams/ids/sid.js';
 import { FramePacer } from '../ws/frame-pacer.js';
 
 /** The multipart boundary between frames (never appears in a part header). */
-export const MJPEG_BOUNDARY = 'redis-streamer-frame';
-export const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`;
+const MJPEG_BOUNDARY = 'redis-streamer-frame';
+const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`;
 const MJPEG_CSP =
   "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
@@ -24,12 +24,12 @@ const DELIMITER = Buffer.from(`\r\n--${MJPEG_BOUNDARY}\r\n`);
 const FIRST_DELIMITER = DELIMITER.subarray(2);
 
 /** A JPEG starts with the SOI marker `FF D8`. */
-export function isJpeg(data: Buffer): boolean {
+function isJpeg(data: Buffer): boolean {
   return data.length >= 2 && data[0] === 0xff && data[1] === 0xd8;
 }
 
 /** The part headers of one frame (the delimiter before them was sent after the previous frame). */
-export function partHeader(length: number, entryId: string): Buffer {
+function partHeader(length: number, entryId: string): Buffer {
   return Buffer.from(
     `Content-Type: image/jpeg\r\nContent-Length: ${length}\r\nX-Entry-Id: ${entryId}\r\n\r\n`,
   );

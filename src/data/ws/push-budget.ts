@@ -3,7 +3,7 @@
  * reading its socket. A connection's own budget (4 MiB) bounds one pusher; this bounds many: 16
  * MiB keeps Redis busy on loopback, and memory stays flat however many cameras push at once.
  */
-export const MAX_TOTAL_PENDING_BYTES = 16 * 1024 * 1024;
+const MAX_TOTAL_PENDING_BYTES = 16 * 1024 * 1024;
 
 /**
  * The push connections' shared budget of large-batch bytes in flight to Redis. A connection that

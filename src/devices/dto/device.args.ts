@@ -1,15 +1,15 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { JSONScalar } from '../../graphql/json.scalar.js';
-import { IsJsonObject } from '../../streams-api/dto/stream.args.js';
-import { DEFAULT_DEVICE } from '../device-id.js';
-import { IsDeviceId, IsSid } from '../../streams/ids/validators.js';
+import { IsJsonObject } from '../../common/validation.js';
+import { DEFAULT_DEVICE, IsDeviceId } from '../device-id.js';
+import { IsSid } from '../../streams/ids/validators.js';
 
 /** Most device ids in one `devices(ids)` or `deviceEvents(ids)`. */
-export const MAX_DEVICE_IDS = 1000;
+const MAX_DEVICE_IDS = 1000;
 
 /**
- * Arguments of the device API, named as the newest original names them; where its README and
+ * Arguments of the device API, named as the original's clients name them; where its README and
  * its code disagree (`include_all`, `deviceId`, `device_id`), both spellings are taken.
  */
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 
 /** Where the OpenAPI description is served: the UI here, the JSON at `${DOCS_PATH}-json`. */
-export const DOCS_PATH = 'docs';
+const DOCS_PATH = 'docs';
 
 /** The Swagger UI files the page loads, served from the `swagger-ui-dist` package (no CDN). */
 const UI_FILES: Record<string, string> = {

@@ -1,6 +1,8 @@
 import { ArgsType, Field } from '@nestjs/graphql';
-import { IsOptional, ValidateBy } from 'class-validator';
-import { IsDeviceId, IsGroupName, IsSid } from '../../streams/ids/validators.js';
+import { IsOptional } from 'class-validator';
+import { IsJsonObject } from '../../common/validation.js';
+import { IsDeviceId } from '../../devices/device-id.js';
+import { IsGroupName, IsSid } from '../../streams/ids/validators.js';
 import { JSONScalar } from '../../graphql/json.scalar.js';
 
 /**
@@ -37,7 +39,7 @@ export class SidArgs {
 
 /** The metadata to set, and how. */
 @ArgsType()
-export class MetaValueArgs {
+class MetaValueArgs {
   @Field(() => JSONScalar, { description: 'A JSON object.' })
   @IsJsonObject()
   meta: Record<string, unknown>;
@@ -57,7 +59,7 @@ export class StreamMetaArgs extends MetaValueArgs {
 }
 
 /**
- * `updateStreamMeta`, the newest original's name of `streamMeta`: the stream is `sid`, or
+ * `updateStreamMeta`, `streamMeta` under the name the original's clients also call: the stream is `sid`, or
  * `streamId` (with `deviceId`: `<deviceId>:<streamId>`, that device's stream).
  */
 @ArgsType()
@@ -89,25 +91,6 @@ export class EntryTimeArgs {
       'A strftime pattern (e.g. "%Y-%m-%d %H:%M:%S"), applied in UTC; ISO-8601 when omitted.',
   })
   format?: string | null;
-}
-
-/** A JSON object (not a list, string, number or null). */
-export function IsJsonObject(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isJsonObject',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'object' && value !== null && !Array.isArray(value),
-      defaultMessage: (args) =>
-        `${args?.property} must be a JSON object, got ${describe(args?.value)}`,
-    },
-  });
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
 }
 
 @ArgsType()

@@ -46,7 +46,7 @@ const BLOCK_MS = 5000;
  * Cluster mode: how long a slot reader keeps following its slot (moved, migrating, or its master
  * failing over) before it gives up and fails its listeners. A failover takes a few seconds.
  */
-export const SLOT_GRACE_MS = 15_000;
+const SLOT_GRACE_MS = 15_000;
 
 /**
  * One blocking connection and its XREAD loop. On a Redis Cluster a reader serves the streams of

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { EventEmitter, once } from 'node:events';
 import { YoungGarbage } from '../../common/young-garbage.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
@@ -32,6 +33,7 @@ class ScriptedRepository {
   ): Promise<StreamEntries[]> {
     this.reads.push([...sids]);
     this.cursors.push([...cursors]);
+    called();
     const next = this.script.shift();
     if (next instanceof StreamerError) throw next;
     if (next) return next;
@@ -50,17 +52,23 @@ class Recorder implements HubListener {
   error: StreamerError | null = null;
   onEntries(_sid: string, _prev: string, entries: Entry[]): void {
     this.entries.push(...entries.map((e) => e.data.toString()));
+    called();
   }
   onHubError(error: StreamerError): void {
     this.error = error;
+    called();
   }
 }
 
 const entry = (id: string, text: string): Entry => ({ id, data: Buffer.from(text) });
 
+/** Each fake below reports here whenever the hub calls it: a test waits on these, not on time. */
+const calls = new EventEmitter();
+const called = () => void calls.emit('call');
+
+/** Resolves once `check` holds, checked again after each call the hub makes into the fakes. */
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
-  expect(check()).toBe(true);
+  while (!check()) await once(calls, 'call');
 }
 
 describe('ReadHub', () => {
@@ -107,8 +115,10 @@ describe('ReadHub', () => {
   it('issues the next XREAD before delivering a reply, keeping order and the prevId chain', async () => {
     const seen: { prevId: string; ids: string[]; readsIssued: number }[] = [];
     const listener: HubListener = {
-      onEntries: (_sid, prevId, entries) =>
-        seen.push({ prevId, ids: entries.map((e) => e.id), readsIssued: repo.reads.length }),
+      onEntries: (_sid, prevId, entries) => {
+        seen.push({ prevId, ids: entries.map((e) => e.id), readsIssued: repo.reads.length });
+        called();
+      },
       onHubError: () => undefined,
     };
     repo.script.push(
@@ -188,9 +198,13 @@ describe('ReadHub on a cluster', () => {
       refreshTopology: async () => void refreshed++,
       create: (name: string, options: { node: unknown }) => {
         opened.push({ name, node: options.node });
+        called();
         return connection;
       },
-      release: async () => void released++,
+      release: async () => {
+        released++;
+        called();
+      },
     } as unknown as RedisConnections;
     const config = Object.assign(new AppConfig(), { HUB_READERS: 4 });
     hub = new ReadHub(repo as unknown as HubRepository, clusterConnections, config);

@@ -1,6 +1,5 @@
 import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 import { cursorListProblem } from './cursors.js';
-import { deviceIdProblem } from '../../devices/device-id.js';
 import { groupNameProblem, sidListProblem, sidProblem } from './sid.js';
 
 /**
@@ -48,25 +47,6 @@ export function IsCursorList(): PropertyDecorator {
         `${args?.property}: ${cursorListProblem(args?.value)}`,
     },
   });
-}
-
-/** A valid device id (`device-id.ts`); `{ each: true }` for a list. */
-export function IsDeviceId(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isDeviceId',
-      validator: {
-        validate: (value: unknown) => deviceIdProblem(value) === null,
-        defaultMessage: (args?: ValidationArguments) => {
-          const value: unknown = Array.isArray(args?.value)
-            ? (args.value as unknown[]).find((v) => deviceIdProblem(v) !== null)
-            : args?.value;
-          return `${deviceIdProblem(value)}: ${JSON.stringify(String(value).slice(0, 64))}`;
-        },
-      },
-    },
-    options,
-  );
 }
 
 /** A consumer group or consumer name. */

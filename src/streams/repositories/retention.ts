@@ -13,12 +13,12 @@ export interface Retention {
 }
 
 /** The metadata key that holds a stream's own retention. */
-export const RETENTION_KEY = 'retention';
+const RETENTION_KEY = 'retention';
 
 /** How long a stream's retention read from its metadata is used before it is read again. */
-export const RETENTION_REFRESH_MS = 5000;
+const RETENTION_REFRESH_MS = 5000;
 /** Streams whose retention is remembered at most (the least recently loaded go first). */
-export const RETENTION_CACHE_SIZE = 10_000;
+const RETENTION_CACHE_SIZE = 10_000;
 
 /**
  * Why `value` (the `retention` field of a stream's metadata) is not a retention, or null when it

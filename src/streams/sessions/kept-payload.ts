@@ -1,7 +1,7 @@
 import { Entry } from '../repositories/stream.types.js';
 
 /** Payloads under this size are copied when kept (a copy costs little, a pinned chunk a lot). */
-export const COPY_KEPT_BELOW = 4096;
+const COPY_KEPT_BELOW = 4096;
 
 /**
  * `data`, or a copy of it when it is small and a view into a bigger buffer: node-redis hands out

@@ -67,7 +67,7 @@ export interface PullOptions {
   readAheadBytes?: number;
 }
 
-export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 
 interface Lane {
   sid: string;
