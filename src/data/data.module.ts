@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { WsModule } from '../ws/ws.module.js';
 import { DataHttpController } from './http/data-http.controller.js';
 import { DataHttpService } from './http/data-http.service.js';
 import { MjpegController } from './mjpeg/mjpeg.controller.js';
@@ -9,7 +11,7 @@ import { PushGateway } from './ws/push.gateway.js';
 
 /** The data path: WebSocket push and pull, the HTTP data endpoints and the MJPEG view. */
 @Module({
-  imports: [StreamsModule],
+  imports: [StreamsModule, AuthModule, WsModule],
   controllers: [DataHttpController, MjpegController],
   providers: [PushGateway, PullGateway, DataHttpService, MjpegService],
 })

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { WsModule } from '../ws/ws.module.js';
 import { DataCounters } from './data-counters.js';
 import { loggingParams } from './logging.js';
 import { MetricsController } from './metrics.controller.js';
@@ -17,6 +18,7 @@ import { MetricsService } from './metrics.service.js';
   imports: [
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
     StreamsModule,
+    WsModule,
   ],
   controllers: [MetricsController],
   providers: [DataCounters, { provide: DATA_OBSERVER, useExisting: DataCounters }, MetricsService],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { McapExportService } from './mcap-export.service.js';
 import { McapImportService } from './mcap-import.service.js';
@@ -6,7 +7,7 @@ import { RecordingController } from './recording.controller.js';
 
 /** Record and replay (docs/record-replay.md): MCAP export of streams and import of MCAP files. */
 @Module({
-  imports: [StreamsModule],
+  imports: [StreamsModule, AuthModule],
   controllers: [RecordingController],
   providers: [McapExportService, McapImportService],
 })
