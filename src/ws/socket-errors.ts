@@ -3,7 +3,7 @@ import { CloseCode, closeCodeFor, closeReason } from './close-codes.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 
 /** The error frame sent before a protocol close: `{"error":{"code","message"}}`. */
-export function errorFrame(error: StreamerError): string {
+function errorFrame(error: StreamerError): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
 }
 

@@ -36,7 +36,7 @@ export interface StreamConnection<P> {
   drainBeforeClose(drain: () => Promise<void>): void;
 }
 
-/** A WebSocket route whose path names streams: `/data/{sid}/push`, `/data/{sid}/pull`. */
+/** A WebSocket route whose path names streams in a `:sid` segment. */
 export interface StreamRoute<P extends { sids: string[] }> {
   /** Path pattern with a `:sid` parameter (the raw, percent-encoded `{sid}` segment). */
   path: string;
