@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { RequestValidationPipe } from './common/validation.js';
-import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
@@ -15,7 +14,6 @@ import { RecordingModule } from './recording/recording.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SiteModule } from './site/site.module.js';
 import { StreamsModule } from './streams/streams.module.js';
-import { WsModule } from './ws/ws.module.js';
 
 /** The whole service. `AppModule.forRoot(overrides)` lets tests change settings. */
 @Module({})
@@ -26,8 +24,6 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(overrides),
         RedisModule,
-        AuthModule,
-        WsModule,
         StreamsModule,
         GraphqlPlatformModule,
         // Before DataModule: `POST /data/import` must be matched before `POST /data/{sid}`.

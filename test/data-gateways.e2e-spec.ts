@@ -7,7 +7,7 @@ import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { GqlWs } from './support/graphql.js';
 import { expectEventually, TestSocket } from './support/ws.js';
 
-/** The data path as Nest gateways on DataWsAdapter, without the stock WsAdapter's habits. */
+/** The data path as routes on the upgrade router (`StreamRoutes`). */
 describe('data gateways', () => {
   let server: TestServer;
   let redis: TestRedis;

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ServerConfig } from '../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
-import { ClaimsError, Principal, StreamAccess } from './principal.js';
+import { ClaimsError, Principal } from './principal.js';
 import { TokenRefusal, TokenVerifier } from './token-verifier.js';
 
 /** The parts of an HTTP request (or WebSocket handshake) a token is looked for in. */
@@ -17,10 +17,10 @@ export interface TokenCarrier {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The one authentication and permission policy of every transport (SPEC "Authentication and
- * permissions"): a token becomes a `Principal`, which answers `canRead`/`canWrite`/`isAdmin`.
- * Refusals are `StreamerError`s (UNAUTHENTICATED, FORBIDDEN) each transport maps as usual, and
- * are logged here at warn with the remote address, the reason and `sub`, never the token.
+ * Authentication for every transport (SPEC "Authentication and permissions"): a token becomes a
+ * `Principal`, whose permissions `AccessPolicy` checks. Refusals are `StreamerError`s
+ * (UNAUTHENTICATED, UNAVAILABLE) each transport maps as usual, and are logged here at warn with
+ * the remote address, the reason and `sub`, never the token.
  * While no key is configured every caller is `Principal.unrestricted()`.
  */
 @Injectable()
@@ -87,39 +87,9 @@ export class AuthService implements OnApplicationBootstrap {
     }
   }
 
-  /** Authenticates a request (header or `access_token`), then requires `access` to every sid. */
-  async authorizeRequest(
-    req: TokenCarrier,
-    access: StreamAccess,
-    sids: readonly string[],
-    via: string,
-  ): Promise<Principal> {
-    const principal = await this.authenticate(this.tokenOf(req), remoteOf(req), via);
-    this.require(principal, access, sids, via);
-    return principal;
-  }
-
-  /** Throws FORBIDDEN naming the first sid `principal` may not `access`. */
-  require(principal: Principal, access: StreamAccess, sids: readonly string[], via: string): void {
-    for (const sid of sids) {
-      if (!principal.can(access, sid)) {
-        this.forbid(
-          principal,
-          `no ${access} permission on stream ${JSON.stringify(sid.slice(0, 64))}`,
-          via,
-        );
-      }
-    }
-  }
-
-  /** Throws FORBIDDEN unless `principal` is an admin. */
-  requireAdmin(principal: Principal, what: string, via: string): void {
-    if (!principal.isAdmin) this.forbid(principal, `${what} needs an admin token`, via);
-  }
-
-  /** Throws FORBIDDEN (logged). */
-  forbid(principal: Principal, message: string, via: string): never {
-    throw this.refuse(ErrorCode.Forbidden, message, principal.remote, via, principal.sub);
+  /** Authenticates a request or handshake by its `Authorization` header or `access_token`. */
+  authenticateRequest(req: TokenCarrier, via: string): Promise<Principal> {
+    return this.authenticate(this.tokenOf(req), remoteOf(req), via);
   }
 
   /**

@@ -7,11 +7,15 @@ import { Principal } from './principal.js';
 // A type, not an interface: graphql-ws wants its `extra` assignable to an index signature.
 export type AuthContext = { principal?: Principal };
 
+/** The caller of a GraphQL operation; UNAUTHENTICATED when its context has none. */
+export function principalOf(context: GqlExecutionContext): Principal {
+  const { principal } = context.getContext<AuthContext>();
+  if (!principal) throw new StreamerError(ErrorCode.Unauthenticated, 'missing token');
+  return principal;
+}
+
 /** Resolver parameter: the calling `Principal` (unrestricted while auth is off). */
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal => {
-    const { principal } = GqlExecutionContext.create(context).getContext<AuthContext>();
-    if (!principal) throw new StreamerError(ErrorCode.Unauthenticated, 'missing token');
-    return principal;
-  },
+  (_data: unknown, context: ExecutionContext): Principal =>
+    principalOf(GqlExecutionContext.create(context)),
 );

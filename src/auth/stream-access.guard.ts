@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { LimitsConfig } from '../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { parseSidList } from '../streams/ids/sid.js';
+import { AccessPolicy } from './access-policy.js';
 import { AuthService } from './auth.service.js';
 import type { StreamAccess } from './principal.js';
 
@@ -20,8 +21,8 @@ const STREAM_ACCESS = Symbol('streamAccess');
 const DATA_SID = /^\/data\/([^/?]+)/;
 
 /**
- * Requires a token allowing `access` to every sid of the route's `/data/{sid}` segment (checked
- * before the body is read). With `{sid}` = `*` (POST with filenames as sids) the token must be
+ * HTTP's application of `AccessPolicy`: requires a token allowing `access` to every sid of the
+ * route's `/data/{sid}` segment (checked before the body is read). With `{sid}` = `*` (POST with filenames as sids) the token must be
  * allowed to write every sid. No-op while auth is off.
  */
 export const RequireStreamAccess = (access: StreamAccess) =>
@@ -32,6 +33,7 @@ export class StreamAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly policy: AccessPolicy,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
@@ -44,10 +46,9 @@ export class StreamAccessGuard implements CanActivate {
       const segment = DATA_SID.exec((req.originalUrl ?? req.url).split('?', 1)[0])?.[1] ?? '';
       const everySid = segment === '*' && access === 'write';
       const sids = everySid ? [] : parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST);
-      const principal = await this.auth.authorizeRequest(req, access, sids, 'http');
-      if (everySid && !principal.canWriteAll) {
-        this.auth.forbid(principal, 'POST /data/* needs write permission on every stream', 'http');
-      }
+      const principal = await this.auth.authenticateRequest(req, 'http');
+      this.policy.require(principal, access, sids, 'http');
+      if (everySid) this.policy.requireWriteAll(principal, 'POST /data/*', 'http');
       return true;
     } catch (err) {
       if (err instanceof StreamerError && err.code === ErrorCode.Unauthenticated) {

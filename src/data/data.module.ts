@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { AuthModule } from '../auth/auth.module.js';
 import { DataObserverModule } from '../common/data-observer.module.js';
+import { LimitsConfig } from '../config/config-sections.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { WsModule } from '../ws/ws.module.js';
 import { DataHttpController } from './http/data-http.controller.js';
 import { DataHttpService } from './http/data-http.service.js';
+import { entriesUploadOptions } from './http/entries-upload.interceptor.js';
 import { MjpegController } from './mjpeg/mjpeg.controller.js';
 import { MjpegService } from './mjpeg/mjpeg.service.js';
 import { PullGateway } from './ws/pull.gateway.js';
@@ -10,7 +15,13 @@ import { PushGateway } from './ws/push.gateway.js';
 
 /** The data path: WebSocket push and pull, the HTTP data endpoints and the MJPEG view. */
 @Module({
-  imports: [StreamsModule, DataObserverModule],
+  imports: [
+    StreamsModule,
+    DataObserverModule,
+    AuthModule,
+    WsModule,
+    MulterModule.registerAsync({ inject: [LimitsConfig], useFactory: entriesUploadOptions }),
+  ],
   controllers: [DataHttpController, MjpegController],
   providers: [PushGateway, PullGateway, DataHttpService, MjpegService],
 })

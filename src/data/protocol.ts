@@ -142,11 +142,6 @@ export function packBatch(batch: readonly BatchEntry[]): { header: string; body:
   return { header, body };
 }
 
-/** The error frame sent before a protocol close. */
-export function errorFrame(error: StreamerError): string {
-  return JSON.stringify({ error: { code: error.code, message: error.message } });
-}
-
 /**
  * The text frame that tells a puller with `gaps=1` what it missed, sent right before the batch
  * holding entry `to`: `{"gap":{"sid","missed","from","to","exact"}}`. It is not a JSON array, so

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { readableBy } from '../auth/access-policy.js';
 import type { Principal } from '../auth/principal.js';
 import { StreamModel } from '../streams-api/models/stream.model.js';
 import { StreamMetaService } from '../streams-api/stream-meta.service.js';
@@ -44,12 +45,12 @@ export class DeviceDirectory {
   async streamIds(id: string, who: Principal): Promise<string[]> {
     const prefix = deviceStreamPrefix(id);
     const sids = await this.streams.listSids(false, prefix);
-    return sids.filter((sid) => who.canRead(sid)).map((sid) => sid.slice(prefix.length));
+    return readableBy(who, sids, (sid) => sid).map((sid) => sid.slice(prefix.length));
   }
 
   /** The device's streams (and streams with metadata only) the caller may read. */
   async deviceStreams(id: string, who: Principal): Promise<StreamModel[]> {
     const sids = await this.streams.listSids(true, deviceStreamPrefix(id));
-    return this.streamMeta.streams(sids.filter((sid) => who.canRead(sid)));
+    return this.streamMeta.streams(readableBy(who, sids, (sid) => sid));
   }
 }

@@ -1,6 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Resolver, Subscription } from '@nestjs/graphql';
-import { AuthService } from '../auth/auth.service.js';
+import { allows } from '../auth/access-policy.js';
+import { Authorize } from '../auth/authorize.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { StreamerError } from '../common/errors.js';
@@ -14,25 +15,22 @@ import { DeviceEventModel } from './models/device-event.model.js';
 @Resolver(() => DeviceEventModel)
 @UseFilters(GraphQLErrorFilter)
 export class DeviceEventsResolver {
-  constructor(
-    private readonly subscriptions: DeviceEventSubscriptions,
-    private readonly auth: AuthService,
-  ) {}
+  constructor(private readonly subscriptions: DeviceEventSubscriptions) {}
 
   @Subscription(() => DeviceEventModel, {
     description:
       'Events of the given devices (or of every device the caller may read), from now on.',
     resolve: eventOrError,
   })
+  @Authorize('read', ({ ids }: DeviceEventsArgs) => ids?.map(allOf))
   deviceEvents(
     @Args() { ids }: DeviceEventsArgs,
     @CurrentPrincipal() who: Principal,
   ): AsyncIterableIterator<DeviceEventModel | StreamerError> {
     if (ids != null) {
-      this.auth.require(who, 'read', ids.map(allOf), 'graphql-ws');
       const wanted = new Set(ids);
       return this.subscriptions.open((id) => wanted.has(id));
     }
-    return this.subscriptions.open((id) => who.canRead(allOf(id)));
+    return this.subscriptions.open((id) => allows(who, 'read', allOf(id)));
   }
 }

@@ -7,7 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DevicesConfig } from '../config/config-sections.js';
-import { ConnectionEvents, DeviceConnectionListener } from '../ws/connection-events.js';
+import { ConnectionEvents, ConnectionListener } from '../ws/connection-events.js';
 import { DeviceEventLog } from './device-events.js';
 import { DeviceRepository, PresenceChange, PresenceState } from './device.repository.js';
 
@@ -16,7 +16,7 @@ const SHUTDOWN_WAIT_MS = 2000;
 
 /**
  * Automatic presence (docs/devices.md). This gateway counts its open push connections per
- * device; the first one opening writes a hold (`gw:<gateway>` until now + TTL) into the device's
+ * device (the data path reports each one's devices through `ConnectionEvents`); the first one opening writes a hold (`gw:<gateway>` until now + TTL) into the device's
  * presence hash, the last one closing removes it. A timer every third of DEVICE_PRESENCE_TTL_S
  * renews this gateway's holds and sweeps the devices listed as connected: a crashed gateway's
  * holds run out within one TTL, and a sweep timed for that moment disconnects the device. Whoever
@@ -25,7 +25,7 @@ const SHUTDOWN_WAIT_MS = 2000;
  */
 @Injectable()
 export class DevicePresence
-  implements DeviceConnectionListener, OnApplicationBootstrap, OnApplicationShutdown
+  implements ConnectionListener, OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly logger = new Logger(DevicePresence.name);
   /** This gateway's field in every presence hash. */

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { StreamsApiModule } from '../streams-api/streams-api.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { WsModule } from '../ws/ws.module.js';
 import { DeviceDirectory } from './device-directory.service.js';
 import { DeviceEventSubscriptions } from './device-event-subscriptions.service.js';
 import { DeviceEventLog } from './device-events.js';
@@ -17,7 +19,7 @@ import { DevicesResolver } from './devices.resolver.js';
  * API's `Stream`s.
  */
 @Module({
-  imports: [StreamsModule, StreamsApiModule],
+  imports: [StreamsModule, StreamsApiModule, AuthModule, WsModule],
   providers: [
     DeviceRepository,
     DeviceEventLog,

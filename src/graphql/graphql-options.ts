@@ -34,9 +34,9 @@ export function graphqlOptions(config: GraphqlConfig, auth: AuthService): Apollo
     hideSchemaDetailsFromClientErrors: !sandbox,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
-    // Field resolvers (`@ResolveField`) that refuse (FORBIDDEN, BAD_USER_INPUT) go through the
-    // resolvers' exception filter too, not only queries and mutations.
-    fieldResolverEnhancers: ['filters'],
+    // Field resolvers (`@ResolveField`) apply their `@Authorize()` guard, and their refusals
+    // (FORBIDDEN, BAD_USER_INPUT) go through the resolvers' exception filter, as queries do.
+    fieldResolverEnhancers: ['guards', 'filters'],
     // Stop Apollo (and its HTTP drain, which ends every idle socket, upgraded WebSockets included)
     // only after the upgrade router has closed the WebSockets with 1001.
     stopOnApplicationShutdown: true,

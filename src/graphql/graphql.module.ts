@@ -5,6 +5,7 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { AuthModule } from '../auth/auth.module.js';
 import { AuthService } from '../auth/auth.service.js';
 import { GraphqlConfig } from '../config/config-sections.js';
+import { WsModule } from '../ws/ws.module.js';
 import { graphqlOptions } from './graphql-options.js';
 import { GraphQLWsGateway } from './graphql-ws.gateway.js';
 
@@ -16,6 +17,7 @@ import { GraphQLWsGateway } from './graphql-ws.gateway.js';
 @Module({
   imports: [
     AuthModule,
+    WsModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       // Apollo Server 5 on Express through its supported integration, @as-integrations/express5.
       driver: ApolloDriver,

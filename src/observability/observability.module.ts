@@ -4,6 +4,7 @@ import { LoggingConfig } from '../config/config-sections.js';
 import { DataObserverRegistry } from '../common/data-observer.js';
 import { DataObserverModule } from '../common/data-observer.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { WsModule } from '../ws/ws.module.js';
 import { DataCounters } from './data-counters.js';
 import { loggingParams } from './logging.js';
 import { MetricsController } from './metrics.controller.js';
@@ -19,6 +20,7 @@ import { MetricsService } from './metrics.service.js';
     LoggerModule.forRootAsync({ inject: [LoggingConfig], useFactory: loggingParams }),
     StreamsModule,
     DataObserverModule,
+    WsModule,
   ],
   controllers: [MetricsController],
   providers: [DataCounters, MetricsService],

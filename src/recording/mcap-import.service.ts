@@ -4,7 +4,7 @@ import type { TypedMcapRecord } from '@mcap/core';
 import type { Readable } from 'node:stream';
 import { zstdDecompressSync } from 'node:zlib';
 import { LimitsConfig } from '../config/config-sections.js';
-import { AuthService } from '../auth/auth.service.js';
+import { AccessPolicy } from '../auth/access-policy.js';
 import type { Principal } from '../auth/principal.js';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
@@ -76,7 +76,7 @@ export class McapImportService implements BeforeApplicationShutdown {
   constructor(
     private readonly repository: StreamRepository,
     private readonly meta: StreamMetaRepository,
-    private readonly auth: AuthService,
+    private readonly policy: AccessPolicy,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
@@ -99,7 +99,7 @@ export class McapImportService implements BeforeApplicationShutdown {
     const job = new ImportJob(
       this.repository,
       this.meta,
-      this.auth,
+      this.policy,
       this.observer,
       this.config,
       principal,
@@ -156,7 +156,7 @@ class ImportJob {
   constructor(
     private readonly repository: StreamRepository,
     private readonly meta: StreamMetaRepository,
-    private readonly auth: AuthService,
+    private readonly policy: AccessPolicy,
     private readonly observer: DataObserver,
     private readonly config: LimitsConfig,
     private readonly principal: Principal,
@@ -275,7 +275,7 @@ class ImportJob {
     } catch (err) {
       throw malformed(`channel ${channel.id} cannot be imported: ${(err as Error).message}`);
     }
-    this.auth.require(this.principal, 'write', [sid], 'http');
+    this.policy.require(this.principal, 'write', [sid], 'http');
     const plan = importChannel(
       channel.messageEncoding,
       this.schemas.get(channel.schemaId),

@@ -64,7 +64,7 @@ export class RecordingController {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     try {
-      const principal = await this.auth.authorizeRequest(req, 'write', [], 'http');
+      const principal = await this.auth.authenticateRequest(req, 'http');
       const length = req.headers['content-length'];
       return await this.imports.import(
         req,

@@ -60,23 +60,6 @@ export class StreamMetaService {
     return true;
   }
 
-  /** The stream `updateStreamMeta` names: `sid`, or `streamId` (under `deviceId` when given). */
-  metaTarget(args: {
-    sid?: string | null;
-    streamId?: string | null;
-    deviceId?: string | null;
-  }): string {
-    const { sid, streamId, deviceId } = args;
-    if ((sid == null) === (streamId == null)) {
-      throw badRequest('name the stream with either sid or streamId');
-    }
-    if (sid != null) {
-      if (deviceId != null) throw badRequest('deviceId goes with streamId, not sid');
-      return sid;
-    }
-    return assertSid(deviceId == null ? streamId! : deviceStreamPrefix(deviceId) + streamId!);
-  }
-
   /** The consumer groups of a stream with their consumers (none when it is no stream). */
   async consumerGroups(sid: string): Promise<ConsumerGroupModel[]> {
     return this.groups.groups(sid);
@@ -123,6 +106,23 @@ function toStreamModel(info: StreamInfo): StreamModel {
   model.lastEntryPayload = info.lastEntry?.data ?? null;
   model.meta = info.meta;
   return model;
+}
+
+/** The stream `updateStreamMeta` names: `sid`, or `streamId` (under `deviceId` when given). */
+export function metaTarget(args: {
+  sid?: string | null;
+  streamId?: string | null;
+  deviceId?: string | null;
+}): string {
+  const { sid, streamId, deviceId } = args;
+  if ((sid == null) === (streamId == null)) {
+    throw badRequest('name the stream with either sid or streamId');
+  }
+  if (sid != null) {
+    if (deviceId != null) throw badRequest('deviceId goes with streamId, not sid');
+    return sid;
+  }
+  return assertSid(deviceId == null ? streamId! : deviceStreamPrefix(deviceId) + streamId!);
 }
 
 function base64(entry: Entry | null): string | null {

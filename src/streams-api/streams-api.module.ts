@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DataResolver } from './data.resolver.js';
 import { DataSubscriptions } from './data-subscriptions.service.js';
@@ -10,7 +11,7 @@ import { StreamsResolver } from './streams.resolver.js';
  * and the live `data` subscription.
  */
 @Module({
-  imports: [StreamsModule],
+  imports: [StreamsModule, AuthModule],
   providers: [StreamMetaService, DataSubscriptions, StreamsResolver, DataResolver],
   exports: [StreamMetaService],
 })

@@ -1,6 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AuthService } from '../auth/auth.service.js';
+import { readableBy } from '../auth/access-policy.js';
+import { Authorize } from '../auth/authorize.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import {
@@ -17,49 +18,41 @@ import { ConsumerGroupModel } from './models/consumer-group.model.js';
 import { StreamModel } from './models/stream.model.js';
 import { JSONScalar } from '../graphql/json.scalar.js';
 import { payloadJson, payloadText } from './payload-text.js';
-import { StreamMetaService } from './stream-meta.service.js';
+import { metaTarget, StreamMetaService } from './stream-meta.service.js';
 import { formatEntryTime } from './strftime.js';
 
 /** Queries and mutations on streams and their metadata (SPEC "GraphQL"). */
 @Resolver(() => StreamModel)
 @UseFilters(GraphQLErrorFilter)
 export class StreamsResolver {
-  constructor(
-    private readonly service: StreamMetaService,
-    private readonly auth: AuthService,
-  ) {}
+  constructor(private readonly service: StreamMetaService) {}
 
   @Query(() => [String], { description: 'Every stream id the caller may read, sorted.' })
   async sids(
     @Args() { searchMeta }: SidsArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<string[]> {
-    const sids = await this.service.listSids(searchMeta);
-    return who.isAdmin ? sids : sids.filter((sid) => who.canRead(sid));
+    return readableBy(who, await this.service.listSids(searchMeta), (sid) => sid);
   }
 
   @Query(() => [StreamModel], { description: 'XINFO STREAM and metadata of several streams.' })
+  @Authorize('read', ({ sids }: StreamsArgs) => sids)
   async streams(
     @Args() { sids }: StreamsArgs,
     @CurrentPrincipal() who: Principal,
   ): Promise<StreamModel[]> {
-    if (sids != null) this.auth.require(who, 'read', sids, 'graphql');
-    const streams = await this.service.streams(sids);
-    return who.isAdmin ? streams : streams.filter((stream) => who.canRead(stream.sid));
+    return readableBy(who, await this.service.streams(sids), (stream) => stream.sid);
   }
 
   @Query(() => StreamModel, { description: 'XINFO STREAM and metadata of one stream.' })
-  stream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<StreamModel> {
-    this.auth.require(who, 'read', [sid], 'graphql');
+  @Authorize('read', ({ sid }: SidArgs) => [sid])
+  stream(@Args() { sid }: SidArgs): Promise<StreamModel> {
     return this.service.stream(sid);
   }
 
   @Mutation(() => Boolean, { description: "Sets (or merges into) a stream's metadata." })
-  streamMeta(
-    @Args() { sid, meta, update }: StreamMetaArgs,
-    @CurrentPrincipal() who: Principal,
-  ): Promise<boolean> {
-    this.auth.require(who, 'write', [sid], 'graphql');
+  @Authorize('write', ({ sid }: StreamMetaArgs) => [sid])
+  streamMeta(@Args() { sid, meta, update }: StreamMetaArgs): Promise<boolean> {
     return this.service.setMeta(sid, meta, update);
   }
 
@@ -67,20 +60,16 @@ export class StreamsResolver {
     description:
       "Sets (or merges into) a stream's metadata like streamMeta, the stream named by sid or by streamId (and deviceId); answers {meta_set: true}.",
   })
-  async updateStreamMeta(
-    @Args() args: UpdateStreamMetaArgs,
-    @CurrentPrincipal() who: Principal,
-  ): Promise<{ meta_set: boolean }> {
-    const sid = this.service.metaTarget(args);
-    this.auth.require(who, 'write', [sid], 'graphql');
-    return { meta_set: await this.service.setMeta(sid, args.meta, args.update) };
+  @Authorize('write', (args: UpdateStreamMetaArgs) => [metaTarget(args)])
+  async updateStreamMeta(@Args() args: UpdateStreamMetaArgs): Promise<{ meta_set: boolean }> {
+    return { meta_set: await this.service.setMeta(metaTarget(args), args.meta, args.update) };
   }
 
   @Mutation(() => Boolean, {
     description: 'Deletes the stream and its metadata; false when neither existed (admin only).',
   })
-  deleteStream(@Args() { sid }: SidArgs, @CurrentPrincipal() who: Principal): Promise<boolean> {
-    this.auth.requireAdmin(who, 'deleteStream', 'graphql');
+  @Authorize('admin')
+  deleteStream(@Args() { sid }: SidArgs): Promise<boolean> {
     return this.service.deleteStream(sid);
   }
 
@@ -130,11 +119,8 @@ export class StreamsResolver {
     description:
       'Deletes a consumer group of the stream, with its pending entries; false when there was none (needs write).',
   })
-  deleteConsumerGroup(
-    @Args() { sid, group }: GroupArgs,
-    @CurrentPrincipal() who: Principal,
-  ): Promise<boolean> {
-    this.auth.require(who, 'write', [sid], 'graphql');
+  @Authorize('write', ({ sid }: GroupArgs) => [sid])
+  deleteConsumerGroup(@Args() { sid, group }: GroupArgs): Promise<boolean> {
     return this.service.deleteConsumerGroup(sid, group);
   }
 

@@ -1,32 +1,32 @@
 import { Injectable } from '@nestjs/common';
 
-/** Told when a push connection that speaks for devices opens, and when it closes. */
-export interface DeviceConnectionListener {
-  opened(devices: readonly string[]): void;
-  closed(devices: readonly string[]): void;
+/** Told when a connection that speaks for some names opens, and when it closes. */
+export interface ConnectionListener {
+  opened(names: readonly string[]): void;
+  closed(names: readonly string[]): void;
 }
 
 /**
- * Where the data path reports push connections that speak for devices (`?device=<id>` or
- * `<id>:<sid>` streams), once when each opens and once when it closes, never per message; the
- * device feature listens. The data path knows nothing of what listens.
+ * Where a route reports the connections that speak for names (what a name is, the reporting
+ * feature decides at the handshake), once when each opens and once when it closes, never per
+ * message; another feature listens. The reporter knows nothing of what listens.
  */
 @Injectable()
 export class ConnectionEvents {
-  private readonly listeners: DeviceConnectionListener[] = [];
+  private readonly listeners: ConnectionListener[] = [];
 
-  listen(listener: DeviceConnectionListener): void {
+  listen(listener: ConnectionListener): void {
     this.listeners.push(listener);
   }
 
-  /** A push connection for `devices` opened; call the returned function once when it closes. */
-  deviceConnectionOpened(devices: readonly string[]): () => void {
-    for (const listener of this.listeners) listener.opened(devices);
+  /** A connection speaking for `names` opened; call the returned function once when it closes. */
+  opened(names: readonly string[]): () => void {
+    for (const listener of this.listeners) listener.opened(names);
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      for (const listener of this.listeners) listener.closed(devices);
+      for (const listener of this.listeners) listener.closed(names);
     };
   }
 }

@@ -1,7 +1,10 @@
+import type { Socket } from 'node:net';
+
 /**
  * Server-to-client WebSocket frames (RFC 6455 §5.2: FIN set, unmasked), written straight to the
- * socket by the pull path so that one batch (text header + binary payloads) goes out in one
- * write, with the payloads as they came from Redis (no concatenation, no copy).
+ * socket under a `ws` WebSocket (`FrameWriter`) so that one pull batch (text header + binary
+ * payloads) goes out in one corked write, with the payloads as they came from Redis (no
+ * concatenation, no copy). `ws.send` would copy or frame each payload on its own.
  */
 
 const OPCODE_TEXT = 0x1;
@@ -30,7 +33,7 @@ function writeHeader(target: Buffer, offset: number, opcode: number, length: num
 }
 
 /** The header of a binary frame of `length` bytes (its payload follows separately). */
-export function binaryFrameHeader(length: number): Buffer {
+function binaryFrameHeader(length: number): Buffer {
   const target = Buffer.allocUnsafe(headerSize(length));
   writeHeader(target, 0, OPCODE_BINARY, length);
   return target;
@@ -48,4 +51,56 @@ export function batchPreamble(text: string, binaryLength: number): Buffer {
   offset += target.write(text, offset);
   writeHeader(target, offset, OPCODE_BINARY, binaryLength);
   return target;
+}
+
+/** Called once the last chunk of a write was handed to the operating system (or failed). */
+export type WriteDone = (err?: Error | null) => void;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Writes whole batches of frames to the socket of one open WebSocket, corked, each payload as
+ * its own chunk. Only for frames the server sends unprompted while `ws` itself sends nothing at
+ * the same time on that socket except through `ws.send` calls made between two batches.
+ */
+export class FrameWriter {
+  constructor(private readonly socket: Socket) {}
+
+  /** One bare binary frame per payload, in one write; answers the payload bytes written. */
+  binaryFrames(entries: readonly { data: Buffer }[], done: WriteDone): number {
+    const socket = this.socket;
+    let bytes = 0;
+    // Each chunk is written once the next is known, so the last one carries the callback.
+    let held: Buffer = EMPTY;
+    socket.cork();
+    for (const entry of entries) {
+      if (held.length > 0) socket.write(held);
+      held = binaryFrameHeader(entry.data.length);
+      if (entry.data.length > 0) {
+        socket.write(held);
+        held = entry.data;
+      }
+      bytes += entry.data.length;
+    }
+    socket.write(held, done);
+    socket.uncork();
+    return bytes;
+  }
+
+  /**
+   * `preamble` (see `batchPreamble`), then the payloads, which together are the body of the
+   * binary frame the preamble announced, in one write.
+   */
+  batch(preamble: Buffer, entries: readonly { data: Buffer }[], done: WriteDone): void {
+    const socket = this.socket;
+    let held = preamble;
+    socket.cork();
+    for (const entry of entries) {
+      if (entry.data.length === 0) continue;
+      socket.write(held);
+      held = entry.data;
+    }
+    socket.write(held, done);
+    socket.uncork();
+  }
 }

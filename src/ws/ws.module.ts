@@ -1,14 +1,17 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { ConnectionEvents } from './connection-events.js';
+import { StreamRoutes } from './stream-routes.js';
 import { UpgradeRouter } from './upgrade-router.js';
 
 /**
- * The single WebSocket upgrade router; feature modules register their routes on it. Connection
- * events let one feature follow another's connections without importing it.
+ * The WebSocket platform: the single upgrade router, on which features register their routes
+ * (`StreamRoutes` for routes whose path names streams), and connection events that let one
+ * feature follow another's connections without importing it.
  */
-@Global()
 @Module({
-  providers: [UpgradeRouter, ConnectionEvents],
-  exports: [UpgradeRouter, ConnectionEvents],
+  imports: [AuthModule],
+  providers: [UpgradeRouter, StreamRoutes, ConnectionEvents],
+  exports: [UpgradeRouter, StreamRoutes, ConnectionEvents],
 })
 export class WsModule {}

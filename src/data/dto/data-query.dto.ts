@@ -8,7 +8,7 @@ import { IsCursorList, IsGroupName } from '../../streams/ids/validators.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),
- * validated with class-validator: by the handshake of the WebSocket gateways (`DataWsAdapter`)
+ * validated with class-validator: by the handshake of the WebSocket routes (`StreamRoutes`)
  * and by the global pipe for HTTP. Field names are the wire names. `forSids` adds the checks
  * that need the URL's stream ids and gives the connection's parameters.
  */

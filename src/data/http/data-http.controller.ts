@@ -10,6 +10,7 @@ import {
   UseFilters,
   UseInterceptors,
 } from '@nestjs/common';
+import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { RequireStreamAccess } from '../../auth/stream-access.guard.js';
 import { ReadQuery } from '../dto/data-query.dto.js';
@@ -30,7 +31,7 @@ export class DataHttpController {
   @Post(':sid')
   @RequireStreamAccess('write')
   @HttpCode(200)
-  @UseInterceptors(EntriesUploadInterceptor)
+  @UseInterceptors(EntriesUploadInterceptor, AnyFilesInterceptor())
   push(@Req() req: Request): Promise<string[]> {
     return this.data.append(sidSegment(req), postBodyOf(req));
   }

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
 import type { PullSession } from '../../streams/sessions/pull-session.js';
+import { FrameWriter } from '../../ws/ws-frames.js';
 import { PullConnection, PullSinkOptions } from './pull-connection.js';
 
 /**
@@ -64,7 +65,8 @@ function connect(overrides: Partial<PullSinkOptions> = {}) {
   const ws = new FakeSocket();
   const session = { pump: jest.fn(), close: jest.fn() };
   const raw = new FakeRawSocket(ws.sent);
-  const sink = new PullConnection(ws as unknown as WebSocket, raw as unknown as Socket, {
+  const frames = new FrameWriter(raw as unknown as Socket);
+  const sink = new PullConnection(ws as unknown as WebSocket, frames, {
     ...options,
     ...overrides,
   });

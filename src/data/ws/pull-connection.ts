@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { StreamerError } from '../../common/errors.js';
 import type { BatchEntry, PullSink, Written } from '../../streams/sessions/pull-session.js';
@@ -6,7 +5,7 @@ import type { Gap } from '../../streams/sessions/gaps.js';
 import { batchHeader, gapFrame } from '../protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from '../../ws/socket-errors.js';
-import { batchPreamble, binaryFrameHeader } from '../../ws/ws-frames.js';
+import { batchPreamble, FrameWriter } from '../../ws/ws-frames.js';
 
 export interface PullSinkOptions {
   /** Text header + binary frame per batch (true), or bare binary frames, one per entry (false). */
@@ -57,7 +56,7 @@ export class SinglePreambles {
  * The sending side of one `/data/{sid}/pull` connection: paces batches (ack, max_fps, socket
  * backlog), sends heartbeats, and wakes the session when it can take more.
  *
- * Batches are framed here and written to the connection's socket directly, corked: the header
+ * Batches are framed here and written by the ws platform's `FrameWriter`, corked: the header
  * frame and the payloads, each as Redis returned it, leave in one write (no concatenation).
  */
 export class PullConnection implements PullSink {
@@ -77,8 +76,8 @@ export class PullConnection implements PullSink {
 
   constructor(
     private readonly ws: WebSocket,
-    /** The socket under `ws` (the upgrade request's), for corked writes of whole batches. */
-    private readonly socket: Socket,
+    /** Writes whole batches to the socket under `ws`. */
+    private readonly frames: FrameWriter,
     private readonly options: PullSinkOptions,
     private readonly onDelivered?: (entries: number, bytes: number) => void,
     private readonly preambles = new SinglePreambles(),
@@ -113,47 +112,23 @@ export class PullConnection implements PullSink {
 
   send(batch: BatchEntry[], gaps?: readonly Gap[], written?: Written): void {
     if (gaps) for (const gap of gaps) this.ws.send(gapFrame(gap));
-    const socket = this.socket;
-    let bytes = 0;
-    // Each chunk is written once the next is known, so the last one carries the callback.
-    let held: Buffer;
-    socket.cork();
-    if (!this.options.header) {
-      held = EMPTY;
-      for (const entry of batch) {
-        if (held.length > 0) socket.write(held);
-        held = binaryFrameHeader(entry.data.length);
-        if (entry.data.length > 0) {
-          socket.write(held);
-          held = entry.data;
+    const done = written
+      ? (err?: Error | null) => {
+          this.afterWrite();
+          if (!err) written();
         }
-        bytes += entry.data.length;
-      }
+      : this.afterWrite;
+    let bytes: number;
+    if (!this.options.header) {
+      bytes = this.frames.binaryFrames(batch, done);
+    } else if (batch.length === 1) {
+      bytes = batch[0].data.length;
+      this.frames.batch(this.preambles.for(batch[0]), batch, done);
     } else {
-      if (batch.length === 1) {
-        held = this.preambles.for(batch[0]);
-        bytes = batch[0].data.length;
-      } else {
-        const { header, length } = batchHeader(batch);
-        held = batchPreamble(header, length);
-        bytes = length;
-      }
-      for (const entry of batch) {
-        if (entry.data.length === 0) continue;
-        socket.write(held);
-        held = entry.data;
-      }
+      const { header, length } = batchHeader(batch);
+      bytes = length;
+      this.frames.batch(batchPreamble(header, length), batch, done);
     }
-    socket.write(
-      held,
-      written
-        ? (err?: Error | null) => {
-            this.afterWrite();
-            if (!err) written();
-          }
-        : this.afterWrite,
-    );
-    socket.uncork();
     this.sent();
     this.onDelivered?.(batch.length, bytes);
   }

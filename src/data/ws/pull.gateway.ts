@@ -1,7 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import type { IncomingMessage } from 'node:http';
-import { WebSocket, WebSocketServer } from 'ws';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LimitsConfig } from '../../config/config-sections.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
@@ -9,67 +6,69 @@ import { StreamerError } from '../../common/errors.js';
 import { GroupSession } from '../../streams/sessions/group-session.js';
 import { GroupSessions } from '../../streams/sessions/group-sessions.js';
 import { PullSessions } from '../../streams/sessions/pull-sessions.js';
-import { DataGatewayOptions, guardConnection } from '../../ws/data-ws.adapter.js';
+import { StreamConnection, StreamRoutes } from '../../ws/stream-routes.js';
 import { GroupParams, PullParams, PullQuery } from '../dto/data-query.dto.js';
 import { PullConnection, SinglePreambles } from './pull-connection.js';
 import { parseAckFrame } from '../protocol.js';
-import { closeWithError, reportLibraryCloses } from '../../ws/socket-errors.js';
+import { closeWithError } from '../../ws/socket-errors.js';
 
 /**
- * `ws://HOST/data/{sid}/pull` (SPEC "WebSocket pull"): the handshake was validated before the
- * upgrade (`PullQuery`); each connection is a pull session on the shared read hub delivering to a
- * `PullConnection`.
+ * `ws://HOST/data/{sid}/pull` (SPEC "WebSocket pull"): the handshake is validated before the
+ * upgrade (`PullQuery`, read permission on its sids); each connection is a pull session on the
+ * shared read hub delivering to a `PullConnection`.
  */
-@WebSocketGateway<DataGatewayOptions<PullParams>>({
-  path: '/data/:sid/pull',
-  kind: 'pull',
-  access: 'read',
-  query: PullQuery,
-})
-export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
+@Injectable()
+export class PullGateway implements OnModuleInit {
   private readonly logger = new Logger(PullGateway.name);
   /** Shared by every puller: a fan-out frames each single-entry batch once. */
   private readonly preambles = new SinglePreambles();
 
   constructor(
+    private readonly routes: StreamRoutes,
     private readonly sessions: PullSessions,
     private readonly groups: GroupSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
-  afterInit(): void {
+  onModuleInit(): void {
+    this.routes.register<PullParams>({
+      path: '/data/:sid/pull',
+      kind: 'pull',
+      query: PullQuery,
+      access: (params) => [{ access: 'read', sids: params.sids }],
+      connected: (connection) => this.connected(connection),
+    });
     this.logger.debug('serving /data/{sid}/pull');
   }
 
-  handleConnection(ws: WebSocket, req: IncomingMessage, p: PullParams): void {
-    guardConnection(ws, this.logger, () => {
-      reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
-      if (p.group) return this.connectGroup(ws, req, p, p.group);
-      const sink = this.connection(ws, req, p);
-      const session = this.sessions.create(
-        {
-          sids: p.sids,
-          cursors: p.cursors,
-          count: p.count,
-          latest: p.latest,
-          onDropped: this.observer.dropped,
-          gaps: p.gaps,
-          onMissed: this.observer.missed,
-          readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
-        },
-        sink,
-      );
-      sink.attach(session);
-      void session.start();
-    });
+  private connected(c: StreamConnection<PullParams>): void {
+    const p = c.params;
+    if (p.group) return this.connectGroup(c, p.group);
+    const sink = this.connection(c);
+    const session = this.sessions.create(
+      {
+        sids: p.sids,
+        cursors: p.cursors,
+        count: p.count,
+        latest: p.latest,
+        onDropped: this.observer.dropped,
+        gaps: p.gaps,
+        onMissed: this.observer.missed,
+        readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
+      },
+      sink,
+    );
+    sink.attach(session);
+    void session.start();
   }
 
   /**
    * A consumer of a consumer group (`group=G&consumer=C`): a group session on the shared hub;
    * with `ack=client` the client's text frames are its acknowledgements.
    */
-  private connectGroup(ws: WebSocket, req: IncomingMessage, p: PullParams, g: GroupParams): void {
+  private connectGroup(c: StreamConnection<PullParams>, g: GroupParams): void {
+    const { ws, params: p } = c;
     let session: GroupSession | null = null;
     const onText = (data: Buffer) => {
       if (g.ack !== 'client') return;
@@ -79,7 +78,7 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
         closeWithError(ws, err as StreamerError);
       }
     };
-    const sink = this.connection(ws, req, p, onText);
+    const sink = this.connection(c, onText);
     const { sids, cursors: starts, count } = p;
     const options = { sids, group: g.name, consumer: g.consumer, starts, count, ack: g.ack };
     session = this.groups.create(options, sink);
@@ -88,14 +87,12 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
   }
 
   private connection(
-    ws: WebSocket,
-    req: IncomingMessage,
-    p: PullParams,
+    { ws, params: p, frames }: StreamConnection<PullParams>,
     onText?: (data: Buffer) => void,
   ): PullConnection {
     return new PullConnection(
       ws,
-      req.socket,
+      frames,
       {
         header: p.header,
         ack: p.ack,
@@ -116,6 +113,6 @@ export class PullGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
  * pullers of 64 KiB frames hold about 20 MiB of catch-up copies instead of up to 20 x
  * PULL_BATCH_BYTES.
  */
-export function readAheadFor(highWater: number): number {
+function readAheadFor(highWater: number): number {
   return Math.max(4 * highWater, 1024 * 1024);
 }

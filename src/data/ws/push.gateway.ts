@@ -1,46 +1,47 @@
 import { createRequire } from 'node:module';
-import { Inject, Logger } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import type { IncomingMessage } from 'node:http';
-import { WebSocket, WebSocketServer } from 'ws';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LimitsConfig } from '../../config/config-sections.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { YoungGarbage } from '../../common/young-garbage.js';
 import { StreamRepository } from '../../streams/repositories/stream.repository.js';
 import { ConnectionEvents } from '../../ws/connection-events.js';
-import { UpgradeRouter } from '../../ws/upgrade-router.js';
-import { DataGatewayOptions, guardConnection } from '../../ws/data-ws.adapter.js';
+import { StreamConnection, StreamRoutes } from '../../ws/stream-routes.js';
 import { PushBudget } from './push-budget.js';
 import { PushParams, PushQuery } from '../dto/data-query.dto.js';
 import { PushConnection } from './push-connection.js';
-import { reportLibraryCloses } from '../../ws/socket-errors.js';
 
 /**
- * `ws://HOST/data/{sid}/push` (SPEC "WebSocket push"): the handshake was validated before the
- * upgrade (`PushQuery`); each connection is a `PushConnection` reading raw frames. A connection
- * that speaks for devices is reported to `ConnectionEvents` when it opens and closes.
+ * `ws://HOST/data/{sid}/push` (SPEC "WebSocket push"): the handshake is validated before the
+ * upgrade (`PushQuery`, write permission on its sids and on the device it names); each connection
+ * is a `PushConnection` reading raw frames. A connection that speaks for devices is reported to
+ * `ConnectionEvents` when it opens and closes.
  */
-@WebSocketGateway<DataGatewayOptions<PushParams>>({
-  path: '/data/:sid/push',
-  kind: 'push',
-  access: 'write',
-  query: PushQuery,
-})
-export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
+@Injectable()
+export class PushGateway implements OnModuleInit {
   private readonly logger = new Logger(PushGateway.name);
   private readonly frameGarbage = new YoungGarbage();
   private readonly budget = new PushBudget();
 
   constructor(
-    private readonly router: UpgradeRouter,
+    private readonly routes: StreamRoutes,
     private readonly repository: StreamRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
     private readonly events: ConnectionEvents,
   ) {}
 
-  afterInit(): void {
+  onModuleInit(): void {
+    this.routes.register<PushParams>({
+      path: '/data/:sid/push',
+      kind: 'push',
+      query: PushQuery,
+      access: (params) => [
+        { access: 'write', sids: params.sids },
+        { access: 'write', sids: params.alsoWrite },
+      ],
+      connected: (connection) => this.connected(connection),
+    });
     this.logger.log(
       nativeMasking()
         ? 'WebSocket unmasking: native (bufferutil)'
@@ -48,24 +49,19 @@ export class PushGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     );
   }
 
-  handleConnection(ws: WebSocket, _req: IncomingMessage, params: PushParams): void {
-    guardConnection(ws, this.logger, () => {
-      reportLibraryCloses(ws, this.config.MAX_PAYLOAD_BYTES);
-      const push = new PushConnection(
-        ws,
-        this.repository.appender(),
-        { ...params, maxPending: this.config.PUSH_MAX_PENDING },
-        this.logger,
-        this.observer.pushed,
-        this.frameGarbage,
-        this.budget,
-      );
-      this.router.drainBeforeClose(ws, () => push.drain());
-      // Device presence: once when the connection opens and once when it closes.
-      if (params.devices.length > 0) {
-        ws.once('close', this.events.deviceConnectionOpened(params.devices));
-      }
-    });
+  private connected({ ws, params, drainBeforeClose }: StreamConnection<PushParams>): void {
+    const push = new PushConnection(
+      ws,
+      this.repository.appender(),
+      { ...params, maxPending: this.config.PUSH_MAX_PENDING },
+      this.logger,
+      this.observer.pushed,
+      this.frameGarbage,
+      this.budget,
+    );
+    drainBeforeClose(() => push.drain());
+    // Device presence: once when the connection opens and once when it closes.
+    if (params.devices.length > 0) ws.once('close', this.events.opened(params.devices));
   }
 }
 

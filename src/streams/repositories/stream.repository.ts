@@ -23,7 +23,7 @@ import { META_PREFIX, StreamMetaRepository } from './stream-meta.repository.js';
 import { Entry, StreamInfo, StreamPosition } from './stream.types.js';
 
 /** The field every entry's payload is stored under (compatible with the original service). */
-export const DATA_FIELD = 'd';
+const DATA_FIELD = 'd';
 
 type Raw = unknown;
 
