@@ -1,8 +1,8 @@
-import { RawData, WebSocket } from 'ws';
 import { accessToken, authHeaders, AuthOptions } from './auth.js';
-import { FATAL_CLOSE_CODES, parseErrorBody, StreamerClientError } from './errors.js';
-import { BatchHeader, parseBatchHeader, PulledEntry, splitBatch } from './frames.js';
+import { StreamerClientError } from './errors.js';
+import { PulledEntry } from './frames.js';
 import { getEntries } from './http-data.js';
+import { Outcome, PullConnection } from './pull-connection.js';
 import { sleep } from './sleep.js';
 import { queryString, sidSegment, wsBase } from './urls.js';
 
@@ -75,14 +75,6 @@ export interface GapEvent {
   exact: boolean;
 }
 
-interface Outcome {
-  /** The connection opened (so the backoff starts over). */
-  opened: boolean;
-  reason: string;
-  /** Set when retrying cannot help (the server refused the request itself). */
-  fatal?: StreamerClientError;
-}
-
 /**
  * Reads `ws://HOST/data/{sid}/pull` as an async iterator of `{ sid, id, data }` (SPEC "WebSocket
  * pull"). When the connection is lost it reconnects with exponential backoff and resumes after
@@ -101,7 +93,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
   private readonly cursors = new Map<string, string>();
   private queue: (PulledEntry | { gap: GapEvent })[] = [];
   private waiter: (() => void) | null = null;
-  private ws: WebSocket | null = null;
+  private connection: PullConnection | null = null;
   private paused = false;
   /** With `ack`: a batch was received and not acknowledged yet. */
   private needAck = false;
@@ -146,7 +138,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
         this.cursors.set(entry.sid, entry.id);
         if (this.paused && this.queue.length <= this.maxQueue() >> 1) {
           this.paused = false;
-          this.ws?.resume();
+          this.connection?.resume();
         }
         return { value: entry, done: false };
       }
@@ -173,12 +165,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
     if (this.stopped) return;
     this.stopped = true;
     this.stop.abort();
-    const ws = this.ws;
-    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) {
-      ws.close(1000, 'done');
-      // Do not wait for the server's close frame to let the process exit.
-      setTimeout(() => ws.terminate(), 1000).unref();
-    }
+    this.connection?.close();
     this.wake();
   }
 
@@ -188,7 +175,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
 
   private sendAck(): void {
     this.needAck = false;
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send('ok');
+    this.connection?.ack();
   }
 
   private wake(): void {
@@ -269,102 +256,29 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       gaps: o.onGap ? true : undefined,
       access_token: accessToken(o),
     })}`;
-    const idleMs = (o.block ?? 5000) > 0 ? (o.block ?? 5000) * 2 + 1000 : 0;
-    return new Promise<Outcome>((resolve) => {
-      const ws = new WebSocket(url, {
-        perMessageDeflate: false,
-        maxPayload: 0,
-        headers: authHeaders(o),
-      });
-      this.ws = ws;
-      let opened = false;
-      let settled = false;
-      let header: BatchHeader | null = null;
-      let serverError: { code: string; message: string } | null = null;
-      let lastError = '';
-      let idle: NodeJS.Timeout | undefined;
-      const settle = (outcome: Outcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        if (this.ws === ws) this.ws = null;
-        resolve(outcome);
-      };
-      const armIdle = () => {
-        if (idleMs === 0) return;
-        clearTimeout(idle);
-        idle = setTimeout(() => {
-          lastError = `no data or heartbeat for ${idleMs} ms`;
-          ws.terminate();
-        }, idleMs);
-      };
-      ws.on('open', () => {
-        opened = true;
-        armIdle();
-      });
-      ws.on('unexpected-response', (_req, res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const body = parseErrorBody(text);
-          const error = new StreamerClientError(
-            `pull handshake refused: HTTP ${status}${body ? `: ${body.message}` : ''}`,
-            body?.code ?? `HTTP_${status}`,
-            status,
-          );
-          const retry = status >= 500 || status === 408 || status === 429;
-          settle({ opened: false, reason: error.message, fatal: retry ? undefined : error });
-          ws.terminate();
-        });
-      });
-      ws.on('message', (data: RawData, isBinary: boolean) => {
-        armIdle();
-        const buf = data as Buffer;
-        if (!isBinary) {
-          try {
-            const parsed: unknown = JSON.parse(buf.toString('utf8'));
-            if (Array.isArray(parsed)) header = parseBatchHeader(parsed);
-            else if (isGapFrame(parsed)) this.queue.push(parsed);
-            else serverError = parseErrorBody(buf.toString('utf8'));
-          } catch (err) {
-            lastError = `bad batch header: ${(err as Error).message}`;
-            ws.terminate();
-          }
-          return;
-        }
-        if (header === null) return;
-        const entries = splitBatch(header, buf);
-        header = null;
-        if (entries.length === 0) {
-          // A heartbeat: with ack the server waits for an answer to it as well.
-          if (o.ack) ws.send('ok');
-          return;
-        }
-        this.queue.push(...entries);
-        if (o.ack) this.needAck = true;
-        if (!this.paused && this.queue.length >= this.maxQueue()) {
-          this.paused = true;
-          ws.pause();
-        }
-        this.wake();
-      });
-      ws.on('error', (err: Error) => (lastError = err.message));
-      ws.on('close', (code: number, reason: Buffer) => {
-        const why = serverError
-          ? `${serverError.code}: ${serverError.message}`
-          : reason.toString() || lastError || `connection closed (${code})`;
-        const fatal = FATAL_CLOSE_CODES.has(code)
-          ? new StreamerClientError(why, serverError?.code ?? 'PROTOCOL', undefined, code)
-          : undefined;
-        settle({ opened, reason: `${why} [${code}]`, fatal });
-      });
-    });
+    const block = o.block ?? 5000;
+    const connection = new PullConnection(
+      url,
+      { headers: authHeaders(o), idleMs: block > 0 ? block * 2 + 1000 : 0, ack: o.ack === true },
+      {
+        entries: (entries) => this.received(entries, connection),
+        gap: (gap) => this.queue.push({ gap }),
+      },
+    );
+    this.connection = connection;
+    const outcome = await connection.outcome;
+    if (this.connection === connection) this.connection = null;
+    return outcome;
   }
-}
 
-function isGapFrame(value: unknown): value is { gap: GapEvent } {
-  if (typeof value !== 'object' || value === null || !('gap' in value)) return false;
-  const gap = (value as { gap: unknown }).gap;
-  return typeof gap === 'object' && gap !== null && 'missed' in gap && 'to' in gap;
+  /** A batch arrived: queued for the consumer; the socket pauses while the queue is full. */
+  private received(entries: PulledEntry[], connection: PullConnection): void {
+    this.queue.push(...entries);
+    if (this.options.ack) this.needAck = true;
+    if (!this.paused && this.queue.length >= this.maxQueue()) {
+      this.paused = true;
+      connection.pause();
+    }
+    this.wake();
+  }
 }

@@ -1,5 +1,6 @@
 import jpeg from 'jpeg-js';
-import { formatTable, printable } from './commands.js';
+import { formatTable } from './commands/ls.js';
+import { printable } from './commands/pull-raw.js';
 import { decodeJpeg, NoisePool, noiseJpeg, parseShape } from './images.js';
 
 describe('--shape', () => {

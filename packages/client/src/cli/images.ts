@@ -90,3 +90,8 @@ function isGrey(pixels: Uint8Array): boolean {
   }
   return true;
 }
+
+/** Bytes as whole kB, for progress lines. */
+export function kb(bytes: number): string {
+  return (bytes / 1024).toFixed(0);
+}

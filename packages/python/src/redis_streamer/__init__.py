@@ -34,32 +34,9 @@ from .errors import GraphQLError, RedisStreamerError
 
 __version__ = "1.0.0"
 
-__all__ = [
-    "DEFAULT_URL",
-    "Entry",
-    "Event",
-    "Gap",
-    "GetResult",
-    "GraphQLError",
-    "Puller",
-    "Pusher",
-    "Reconnect",
-    "ReconnectEvent",
-    "RedisStreamerError",
-    "StreamInfo",
-    "Subscription",
-    "aio",
-    "delete_stream",
-    "get",
-    "graphql",
-    "mint_token",
-    "post",
-    "set_meta",
-    "sids",
-    "stream",
-    "streams",
-    "subscribe",
-]
+# The async API's names (blocking here), and what only this module has.
+__all__ = ["DEFAULT_URL", "aio", "mint_token"]
+__all__ += aio.__all__
 
 
 def subscribe(

@@ -1,25 +1,30 @@
-"""The blocking API: the async classes run on one event loop in a daemon thread, so scripts
-and notebooks (which may have a loop of their own running) can call them directly."""
+"""The blocking API, generated from the async one: each blocking class wraps an async object
+and its methods are the async methods run on one event loop in a daemon thread (same
+arguments, same docstrings), so scripts and notebooks (which may have a loop of their own
+running) can call them directly. Only what blocking iteration changes is written here."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import deque
-from collections.abc import Coroutine, Iterable, Iterator
-from typing import Any, TypeVar, Unpack
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, Unpack
 
-from ._protocol import Entry, Payload
+from ._protocol import Entry
 from ._puller import Gap
 from ._puller import Puller as AsyncPuller
 from ._puller import PullerOptions
-from ._pusher import BatchEntry, PusherOptions
+from ._pusher import PusherOptions
 from ._pusher import Pusher as AsyncPusher
 from ._subscription import Event
 from ._subscription import Subscription as AsyncSubscription
 from ._urls import Sids
 
 T = TypeVar("T")
+A = TypeVar("A")
+P = ParamSpec("P")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -48,7 +53,49 @@ def run(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         raise
 
 
-class Pusher:
+class _Facade(Generic[A]):
+    """A blocking face of the async object ``_aio``."""
+
+    _aio: A
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _blocking(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[_Facade[A], P], T]:
+    """The blocking version of an async method: the same arguments and docstring."""
+
+    @functools.wraps(method)
+    def call(self: _Facade[A], *args: P.args, **kwargs: P.kwargs) -> T:
+        return run(method(self._aio, *args, **kwargs))
+
+    return call
+
+
+class _Mirror(Generic[T]):
+    """A read-only attribute that reads the async object's attribute of the same name."""
+
+    def __init__(self, doc: str | None = None) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, facade: _Facade[Any] | None, owner: type | None = None) -> T:
+        if facade is None:
+            return self  # type: ignore[return-value]  # the class's own attribute (help, inspect)
+        return getattr(facade._aio, self._name)  # type: ignore[no-any-return]
+
+    def __set__(self, facade: _Facade[Any], value: T) -> None:
+        raise AttributeError(f"{self._name} is read-only")
+
+
+class Pusher(_Facade[AsyncPusher]):
     """Blocking ``Pusher``: the same arguments and semantics as ``redis_streamer.aio.Pusher``.
 
     ::
@@ -57,47 +104,24 @@ class Pusher:
             entry_id = pusher.send(b"frame")
     """
 
+    sids: _Mirror[list[str]] = _Mirror("The stream ids.")
+    reconnects: _Mirror[int] = _Mirror("Connections re-established after a loss.")
+
     def __init__(self, url: str | None, sids: Sids, **options: Unpack[PusherOptions]) -> None:
         self._aio = AsyncPusher(url, sids, **options)
-
-    @property
-    def sids(self) -> list[str]:
-        return self._aio.sids
-
-    @property
-    def reconnects(self) -> int:
-        """Connections re-established after a loss."""
-        return self._aio.reconnects
 
     def __enter__(self) -> Pusher:
         self.connect()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def connect(self) -> None:
-        """Opens the connection (the first send does it otherwise); raises when refused."""
-        run(self._aio.connect())
-
-    def send(self, payload: Payload, sid: str | None = None) -> str | None:
-        """Sends one entry; returns its id with ``ack``."""
-        return run(self._aio.send(payload, sid))
-
-    def send_batch(self, entries: Iterable[BatchEntry], *, wait: bool = True) -> list[str]:
-        """Sends payloads or ``(sid, payload)`` pairs as one batch; their ids with ``ack``."""
-        return run(self._aio.send_batch(list(entries), wait=wait))
-
-    def flush(self) -> None:
-        """Waits until every batch sent is acked."""
-        run(self._aio.flush())
-
-    def close(self) -> None:
-        """Waits for outstanding acks, then closes."""
-        run(self._aio.close())
+    connect = _blocking(AsyncPusher.connect)
+    send = _blocking(AsyncPusher.send)
+    send_batch = _blocking(AsyncPusher.send_batch)
+    flush = _blocking(AsyncPusher.flush)
+    close = _blocking(AsyncPusher.close)
 
 
-class Puller:
+class Puller(_Facade[AsyncPuller]):
     """Blocking ``Puller``: an iterator of ``Entry(sid, id, time, data)`` with the arguments and
     semantics of ``redis_streamer.aio.Puller`` (reconnects, resumes after the last entry
     delivered). Iterating blocks until entries come; ``close()`` ends it.
@@ -109,32 +133,22 @@ class Puller:
                 print(entry.id, entry.data)
     """
 
+    sids: _Mirror[list[str]] = _Mirror("The stream ids.")
+    reconnects: _Mirror[int] = _Mirror("Connections lost and re-established (or attempted).")
+    gaps: _Mirror[list[Gap]] = _Mirror(
+        "Every gap signal received so far (``gaps=True``): entries this puller missed."
+    )
+
     def __init__(self, url: str | None, sids: Sids, **options: Unpack[PullerOptions]) -> None:
         self._aio = AsyncPuller(url, sids, **options)
         self._buffer: deque[Entry] = deque()
         self._cursors: dict[str, str] = {}
-
-    @property
-    def sids(self) -> list[str]:
-        return self._aio.sids
-
-    @property
-    def reconnects(self) -> int:
-        return self._aio.reconnects
-
-    @property
-    def gaps(self) -> list[Gap]:
-        """Every gap signal received so far (``gaps=True``): entries this puller missed."""
-        return self._aio.gaps
 
     def __iter__(self) -> Iterator[Entry]:
         return self
 
     def __enter__(self) -> Puller:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __next__(self) -> Entry:
         if not self._buffer:
@@ -168,12 +182,10 @@ class Puller:
             return self._aio.position()
         return "+".join(self._cursors[sid] for sid in self.sids)
 
-    def close(self) -> None:
-        """Stops pulling; the iteration ends."""
-        run(self._aio.aclose())
+    close = _blocking(AsyncPuller.aclose)
 
 
-class Subscription:
+class Subscription(_Facade[AsyncSubscription]):
     """Blocking ``data`` subscription: an iterator of ``Event`` (see
     ``redis_streamer.aio.Subscription``).
 
@@ -184,12 +196,10 @@ class Subscription:
                 print(event.sid, event.id, event.utf8)
     """
 
+    reconnects: _Mirror[int] = _Mirror("Connections re-established after a loss.")
+
     def __init__(self, subscription: AsyncSubscription) -> None:
         self._aio = subscription
-
-    @property
-    def reconnects(self) -> int:
-        return self._aio.reconnects
 
     def position(self) -> str:
         """``last_entry_id`` right after the last event delivered."""
@@ -198,9 +208,6 @@ class Subscription:
     def __enter__(self) -> Subscription:
         run(self._aio.start())
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __iter__(self) -> Iterator[Event]:
         return self
@@ -211,5 +218,4 @@ class Subscription:
         except StopAsyncIteration:
             raise StopIteration from None
 
-    def close(self) -> None:
-        run(self._aio.aclose())
+    close = _blocking(AsyncSubscription.aclose)

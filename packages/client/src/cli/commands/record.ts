@@ -1,10 +1,12 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { exportMcap, importMcap, ImportSummary } from '../mcap.js';
-import { Progress } from './progress.js';
-import { RunControl } from './run-control.js';
+import { exportMcap } from '../../mcap.js';
+import { connection, Raw, span, tty } from '../options.js';
+import { Progress } from '../progress.js';
+import { RunControl } from '../run-control.js';
 
 export interface RecordOptions {
   url: string;
@@ -17,6 +19,39 @@ export interface RecordOptions {
   /** File to write (default: the name the server suggests). */
   out?: string;
   compression?: 'zstd' | 'none';
+}
+
+export function registerRecord(program: Command): void {
+  program
+    .command('record')
+    .argument('<sid...>', 'stream ids to record (one MCAP channel each)')
+    .description('write a time window of streams to an MCAP file (server export)')
+    .option(
+      '--start <when>',
+      'first entry: entry id, epoch ms, ISO-8601 time or now-30s (default: the oldest)',
+    )
+    .option('--end <when>', 'last entry: the same forms (default: the newest now)')
+    .option(
+      '--duration <span>',
+      'record live from now for this long (30s, 5m); Ctrl-C ends early',
+      span,
+    )
+    .option('-o, --out <file>', 'file to write (default: the name the server suggests)')
+    .option('--compression <kind>', 'chunk compression: zstd (default) or none')
+    .action(async (sids: string[], opts: Raw, cmd: Command) => {
+      if (opts.duration !== undefined && opts.end !== undefined) {
+        throw new InvalidArgumentError('give --end or --duration, not both');
+      }
+      await recordCommand(sids, {
+        ...connection(cmd),
+        tty: tty(cmd),
+        start: opts.start as string | undefined,
+        end: opts.end as string | undefined,
+        durationMs: opts.duration as number | undefined,
+        out: opts.out as string | undefined,
+        compression: opts.compression as 'zstd' | 'none' | undefined,
+      });
+    });
 }
 
 /**
@@ -76,54 +111,4 @@ async function download(
   }
   await rename(partial, path);
   return path;
-}
-
-export interface ReplayOptions {
-  url: string;
-  token?: string;
-  /** Pace by the recorded timing at this speed; null: as fast as possible. */
-  speed: number | null;
-  loop: boolean;
-  /** Most rounds with `loop`. */
-  limit?: number;
-  prefix?: string;
-  ids?: 'keep' | 'new';
-}
-
-/**
- * `replay file.mcap [--speed 2] [--loop]`: sends the file to the server's import, which appends
- * its messages to their streams at the recorded pace (times `speed`). `--loop` replays it again
- * and again until Ctrl-C (or `--limit` rounds). Prints what each round wrote.
- */
-export async function replayCommand(file: string, o: ReplayOptions): Promise<void> {
-  const run = new RunControl({ limit: o.limit });
-  try {
-    for (let round = 1; ; round++) {
-      let summary: ImportSummary;
-      try {
-        summary = await importMcap(createReadStream(file), {
-          url: o.url,
-          token: o.token,
-          prefix: o.prefix,
-          speed: o.speed ?? undefined,
-          ids: o.ids,
-          signal: run.signal,
-        });
-      } catch (err) {
-        if (run.signal.aborted) break;
-        throw err;
-      }
-      process.stdout.write(`${describe(file, round, summary)}\n`);
-      if (!o.loop || run.finished(round)) break;
-    }
-  } finally {
-    run.dispose();
-  }
-}
-
-function describe(file: string, round: number, summary: ImportSummary): string {
-  const streams = summary.streams
-    .map((s) => `${s.sid}: ${s.written}${s.newIds > 0 ? ` (${s.newIds} with new ids)` : ''}`)
-    .join(', ');
-  return `replay ${file} #${round}: ${summary.messages} messages${streams ? ` → ${streams}` : ''}`;
 }

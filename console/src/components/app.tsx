@@ -1,0 +1,64 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useDeviceList } from '../hooks/use-device-list.js';
+import { useStreamList } from '../hooks/use-stream-list.js';
+import { DeviceList } from './device-list.js';
+import { LiveView } from './live-view.js';
+import { StreamList } from './stream-list.js';
+import { TokenField } from './token-field.js';
+
+export function App() {
+  const [tokenVersion, setTokenVersion] = useState(0);
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<string[]>(() =>
+    new URLSearchParams(location.hash.slice(1)).getAll('sid'),
+  );
+  const list = useStreamList(filter, selected, tokenVersion);
+  const devices = useDeviceList(tokenVersion);
+  useEffect(() => {
+    const q = new URLSearchParams();
+    for (const sid of selected) q.append('sid', sid);
+    history.replaceState(null, '', `#${q}`);
+  }, [selected]);
+  const toggle = (sid: string) =>
+    setSelected((s) => (s.includes(sid) ? s.filter((x) => x !== sid) : [...s, sid]));
+  return (
+    <>
+      <header class="top">
+        <h1>redis-streamer</h1>
+        <nav>
+          <a href="/graphiql">GraphiQL</a> <a href="/graphql">Apollo Sandbox</a>{' '}
+          <a href="/docs">HTTP API</a>
+        </nav>
+        <TokenField onChange={() => setTokenVersion((v) => v + 1)} />
+      </header>
+      <main>
+        <StreamList
+          list={list}
+          filter={filter}
+          setFilter={setFilter}
+          selected={selected}
+          toggle={toggle}
+        >
+          <DeviceList
+            devices={devices.devices}
+            error={devices.error}
+            filter={filter}
+            selected={selected}
+            toggle={toggle}
+          />
+        </StreamList>
+        <section class="views">
+          {selected.length === 0 && <p class="muted">No stream selected.</p>}
+          {selected.map((sid) => (
+            <LiveView
+              key={`${sid}#${tokenVersion}`}
+              sid={sid}
+              row={list.rows.get(sid)}
+              close={() => toggle(sid)}
+            />
+          ))}
+        </section>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,90 @@
+import type { ComponentChildren } from 'preact';
+import { exportUrl, StreamRow } from '../api.js';
+import { ListState, MAX_DESCRIBED } from '../hooks/use-stream-list.js';
+import { matches } from '../lib/filter.js';
+import { formatRate } from '../lib/rate.js';
+
+export function StreamList(props: {
+  list: ListState;
+  filter: string;
+  setFilter: (filter: string) => void;
+  selected: string[];
+  toggle: (sid: string) => void;
+  children?: ComponentChildren;
+}) {
+  // The list refreshes once a second; narrowing it shows at once.
+  const sids = props.list.sids.filter((sid) => matches(sid, props.filter));
+  const shown = sids.slice(0, MAX_DESCRIBED);
+  return (
+    <section class="list">
+      <input
+        class="filter"
+        type="search"
+        placeholder="Filter streams"
+        value={props.filter}
+        onInput={(e) => props.setFilter(e.currentTarget.value)}
+      />
+      {props.children}
+      {props.list.error && <p class="error">{props.list.error}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>stream</th>
+            <th class="num">length</th>
+            <th title="UTC">last entry</th>
+            <th class="num" title="entries per second">
+              /s
+            </th>
+            <th title="export as an MCAP file">MCAP</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((sid) => {
+            const row = props.list.rows.get(sid);
+            return (
+              <tr
+                key={sid}
+                data-sid={sid}
+                class={props.selected.includes(sid) ? 'selected' : ''}
+                onClick={() => props.toggle(sid)}
+                title={row?.error ?? 'show live'}
+              >
+                <td class="sid" title={sid}>
+                  {sid}
+                </td>
+                <td class="num length">{row?.length ?? '…'}</td>
+                <td class="time" title={row?.lastEntryTime ?? ''}>
+                  {lastEntry(row)}
+                </td>
+                <td class="num rate">{formatRate(props.list.rates.get(sid) ?? null)}</td>
+                <td class="export">
+                  <a
+                    class="export"
+                    href={exportUrl([sid])}
+                    download
+                    title="export the whole stream as an MCAP file"
+                    onClick={(e) => e.stopPropagation()}
+                  >
+                    ⤓
+                  </a>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p class="muted">
+        {sids.length === shown.length ? sids.length : `first ${shown.length} of ${sids.length}`} of{' '}
+        {props.list.sids.length} streams{sids.length > shown.length ? ' (narrow the filter)' : ''} ·
+        click one to watch it live
+      </p>
+    </section>
+  );
+}
+
+/** The last entry's time of day (UTC); the full date is in the cell's title. */
+function lastEntry(row: StreamRow | undefined): string {
+  if (!row) return '…';
+  if (row.lastEntryTime) return row.lastEntryTime.slice(11, 19);
+  return row.error ? 'not a stream' : '–';
+}
