@@ -6,7 +6,7 @@ import type { ServerOptions } from 'ws';
  * client's) before the connection is dropped: a client that closes while it has stopped reading
  * (its unread frames hold our close frame back) does not keep its socket and backlog for long.
  */
-export const CLOSE_HANDSHAKE_MS = 2000;
+const CLOSE_HANDSHAKE_MS = 2000;
 
 /**
  * A WebSocket server for one kind of route: it completes handshakes the upgrade router hands it
