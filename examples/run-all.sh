@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every example against a freshly started server (the built dist/main.js on a free loopback
-# port, against REDIS_URL or 127.0.0.1:6379), each with a bounded runtime; fails on the first
-# example that fails. Streams are named example:<run>:… and removed at the end. CI calls this.
+# port), each with a bounded runtime; fails on the first example that fails. The server uses a
+# throwaway redis-server on a free port (stopped at the end), or REDIS_URL when it is set: then
+# the streams, named example:<run>:…, and the presence of the device `example` they speak for
+# are removed at the end. CI calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,16 +29,32 @@ fi
 [ -f dist/main.js ] || npm run build --silent
 [ -f packages/client/dist/index.js ] || npm run build:client --silent
 
-port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+own_redis=""
+if [ -z "${REDIS_URL:-}" ]; then
+  command -v redis-server >/dev/null 2>&1 || { echo "examples: set REDIS_URL or install redis-server" >&2; exit 1; }
+  redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
+  own_redis=$!
+  export REDIS_URL="redis://127.0.0.1:$redis_port"
+  for _ in $(seq 50); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+port="$(free_port)"
 log="$(mktemp)"
 PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn node dist/main.js >"$log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  local redis=(redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}")
-  for pattern in "$run:*" "XMETA:$run:*"; do
-    "${redis[@]}" --scan --pattern "$pattern" | xargs -r "${redis[@]}" unlink >/dev/null
-  done
+  if [ -n "$own_redis" ]; then
+    kill "$own_redis" 2>/dev/null && wait "$own_redis" 2>/dev/null || true
+  else
+    local redis=(redis-cli -u "$REDIS_URL")
+    for pattern in "$run:*" "XMETA:$run:*"; do
+      "${redis[@]}" --scan --pattern "$pattern" | xargs -r "${redis[@]}" unlink >/dev/null
+    done
+    "${redis[@]}" unlink ':devices:presence:{example}' >/dev/null
+    "${redis[@]}" srem ':devices:connected' example >/dev/null
+  fi
   rm -f "$log"
 }
 trap cleanup EXIT

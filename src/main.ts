@@ -5,6 +5,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './bootstrap.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { ServiceLogger, serviceAddresses, startupBanner } from './observability/logging.js';
 import { exitAfterShutdownDeadline } from './observability/shutdown-deadline.js';
 import { releaseStartupGarbage } from './observability/startup-garbage.js';
 import { ensureLocalRedis } from './redis/local-redis.js';
@@ -25,13 +26,17 @@ async function main(): Promise<void> {
   });
   if (!config.REDIS_URL) await ensureLocalRedis(logger);
   const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(new ServiceLogger(app.get(PinoLogger)));
   configureApp(app);
   exitAfterShutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, app.get(PinoLogger));
   await app.init();
   releaseStartupGarbage();
   await app.listen(config.PORT, config.HOST);
-  logger.log(`redis-streamer listening on http://${config.HOST}:${config.PORT}`);
+  const consoleUrl = serviceAddresses(config.HOST, config.PORT)['web console'];
+  logger.log(
+    `redis-streamer listening on http://${config.HOST}:${config.PORT} (web console: ${consoleUrl})`,
+  );
+  if (process.stdout.isTTY) process.stdout.write(startupBanner(config.HOST, config.PORT));
 }
 
 /**

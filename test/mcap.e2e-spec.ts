@@ -228,6 +228,38 @@ describe('export', () => {
     expect(file.messages.map((m) => Buffer.from(m.data).toString())).toEqual(['kept']);
   });
 
+  test('a live recording of JPEG entries is a CompressedImage channel, and its file grows as it records', async () => {
+    const own = await startServer();
+    const live = `${p}/live-jpeg`;
+    created.push(live);
+    const res = await fetch(
+      `${own.http}/data/${seg(live)}/export?start=now&end=now%2B60s&compression=none`,
+    );
+    expect(res.status).toBe(200);
+    // A camera frame: larger than the chunks of a live recording.
+    const frame = Buffer.concat([jpeg(), randomBytes(8 * 1024)]);
+    await redis.xAdd(live, '*', { d: frame });
+    // The first frame reaches the client while the recording goes on.
+    const reader = res.body!.getReader();
+    const received: Buffer[] = [];
+    while (Buffer.concat(received).indexOf(frame) < 0) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      received.push(Buffer.from(value!));
+    }
+    await own.close();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received.push(Buffer.from(value));
+    }
+    const { channels, schemas, messages } = parseMcap(Buffer.concat(received));
+    const [channel] = [...channels.values()];
+    expect(channel.messageEncoding).toBe('cdr');
+    expect(schemas.get(channel.schemaId)?.name).toBe('sensor_msgs/msg/CompressedImage');
+    expect(messages.map((m) => decodeCompressedImage(m.data).data)).toEqual([frame]);
+  });
+
   test('a client that goes mid-export stops it; the server serves on', async () => {
     const big = `${p}/big`;
     created.push(big);

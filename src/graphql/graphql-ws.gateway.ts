@@ -18,6 +18,7 @@ import { GraphqlConfig, LimitsConfig } from '../config/config-sections.js';
 import { closeCodeFor, closeReason } from '../ws/close-codes.js';
 import { ErrorCode, StreamerError } from '../common/errors.js';
 import { UpgradeRouter } from '../ws/upgrade-router.js';
+import { routeServer } from '../ws/ws-server.js';
 import { GRAPHQL_PATH } from './graphql-options.js';
 
 /** Idle graphql-ws connections are pinged this often; one that misses a pong is dropped. */
@@ -47,11 +48,7 @@ export class GraphQLWsGateway
     @Inject(GraphqlConfig) private readonly config: GraphqlConfig,
     @Inject(LimitsConfig) limits: LimitsConfig,
   ) {
-    this.server = new WebSocketServer({
-      noServer: true,
-      maxPayload: limits.MAX_PAYLOAD_BYTES,
-      perMessageDeflate: false,
-    });
+    this.server = routeServer({ maxPayload: limits.MAX_PAYLOAD_BYTES });
   }
 
   onModuleInit(): void {

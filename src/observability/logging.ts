@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { stdTimeFunctions } from 'pino';
 import type { LevelWithSilent } from 'pino';
@@ -53,4 +54,67 @@ function withoutToken(url: string): string {
   return url.includes('access_token=')
     ? url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]')
     : url;
+}
+
+/**
+ * Nest's own start-up lines (every module initialised, every route mapped) are logged at debug:
+ * at info the start-up log says what a person needs (where the service listens, its Redis).
+ */
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'GraphQLModule',
+  'NestApplication',
+]);
+
+/** The application's logger: the JSON logger, with the framework's start-up lines at debug. */
+export class ServiceLogger implements LoggerService {
+  constructor(private readonly json: LoggerService) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) {
+      this.json.debug?.(message, ...rest);
+    } else {
+      this.json.log(message, ...rest);
+    }
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.json.error(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.json.warn(message, ...rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.json.debug?.(message, ...rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.json.verbose?.(message, ...rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.json.fatal?.(message, ...rest);
+  }
+}
+
+/** The addresses a person opens, for a server listening on `host:port`. */
+export function serviceAddresses(host: string, port: number): Record<string, string> {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host;
+  const base = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return {
+    'web console': `${base}/console`,
+    GraphiQL: `${base}/graphiql`,
+    GraphQL: `${base}/graphql`,
+    'HTTP API docs': `${base}/docs`,
+    metrics: `${base}/metrics`,
+  };
+}
+
+/** The start-up banner printed on a terminal: what to open, one address a line. */
+export function startupBanner(host: string, port: number): string {
+  const addresses = Object.entries(serviceAddresses(host, port));
+  const width = Math.max(...addresses.map(([name]) => name.length));
+  const lines = addresses.map(([name, url]) => `  ${name.padEnd(width)}  ${url}`);
+  return `\nredis-streamer is listening on ${host}:${port}\n${lines.join('\n')}\n\n`;
 }

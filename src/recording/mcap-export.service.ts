@@ -27,6 +27,12 @@ const EXPORT_CHUNK_BYTES = 1024 * 1024;
  * more only holds more memory.
  */
 const EXPORT_READ_BYTES = 4 * 1024 * 1024;
+/**
+ * Uncompressed bytes per MCAP chunk while recording live: small, so that the file grows as entries
+ * arrive (a client sees its recording progress; an image is a chunk of its own) rather than when
+ * a 1 MiB chunk fills.
+ */
+const LIVE_CHUNK_BYTES = 4 * 1024;
 /** How often a live export looks for new entries once it has caught up. */
 const LIVE_POLL_MS = 100;
 /** Bytes the response may hold unsent before the writer waits for the socket to drain. */
@@ -45,6 +51,9 @@ const MAX_SEQUENCE = 0xffffffff;
 interface Lane {
   sid: string;
   plan: ChannelPlan;
+  /** The stream's metadata, for a plan made at its first entry (live recordings). */
+  meta: Record<string, unknown>;
+  /** -1 until registered: a stream with neither a declared format nor an entry yet waits. */
   channelId: number;
   /** Last entry id read (exclusive cursor of the next read). */
   cursor: string;
@@ -116,7 +125,8 @@ export class McapExportService implements BeforeApplicationShutdown {
     const lanes: Lane[] = sids.map((sid, i) => ({
       sid,
       plan: exportChannel(metas[i], undefined),
-      channelId: 0,
+      meta: metas[i],
+      channelId: -1,
       cursor: idBefore(start.id),
       end: ends[i],
       page: [],
@@ -167,12 +177,12 @@ export class McapExportService implements BeforeApplicationShutdown {
   ): Promise<void> {
     const writer = new McapWriter({
       writable: run,
-      chunkSize: EXPORT_CHUNK_BYTES,
+      chunkSize: liveUntil === null ? EXPORT_CHUNK_BYTES : LIVE_CHUNK_BYTES,
       compressChunk: query.compression === 'zstd' ? zstdWhenWorthIt() : undefined,
     });
     await writer.start({ profile: '', library: 'redis-streamer' });
     const schemaIds = new Map<string, number>();
-    for (const lane of lanes) {
+    const register = async (lane: Lane): Promise<void> => {
       let schemaId = 0;
       const { schema } = lane.plan;
       if (schema) {
@@ -185,7 +195,12 @@ export class McapExportService implements BeforeApplicationShutdown {
         messageEncoding: lane.plan.messageEncoding,
         metadata: lane.plan.metadata,
       });
-    }
+    };
+    // A live recording of a stream with no declared format and no entry yet learns the format
+    // from its first recorded entry, as an export of the past does.
+    const waiting = (lane: Lane) =>
+      liveUntil !== null && lane.page.length === 0 && typeof lane.meta.format !== 'string';
+    for (const lane of lanes) if (!waiting(lane)) await register(lane);
     await writer.addMetadata({
       name: 'redis-streamer.export',
       metadata: new Map([
@@ -216,6 +231,10 @@ export class McapExportService implements BeforeApplicationShutdown {
       pollAll = false;
       if (next !== null) {
         const entry = next.page[next.at++];
+        if (next.channelId === -1) {
+          next.plan = exportChannel(next.meta, entry.data);
+          await register(next);
+        }
         const ms = idMillis(entry.id);
         const time = BigInt(ms) * 1_000_000n;
         await writer.addMessage({
@@ -237,6 +256,7 @@ export class McapExportService implements BeforeApplicationShutdown {
       }
       pollAll = true;
     }
+    for (const lane of lanes) if (lane.channelId === -1) await register(lane);
     await writer.end();
     await run.finish();
   }

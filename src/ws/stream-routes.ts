@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ClassConstructor } from 'class-transformer';
 import { match } from 'path-to-regexp';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { AccessPolicy } from '../auth/access-policy.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal, StreamAccess } from '../auth/principal.js';
@@ -12,6 +12,7 @@ import { validateQuery } from '../common/validation.js';
 import { parseSidList } from '../streams/ids/sid.js';
 import { closeWithError, protocolWebSocket } from './socket-errors.js';
 import { UpgradeRouter } from './upgrade-router.js';
+import { routeServer } from './ws-server.js';
 import { FrameWriter } from './ws-frames.js';
 
 /** A handshake's query DTO: validated by class-validator, then checked against the URL's sids. */
@@ -78,11 +79,9 @@ export class StreamRoutes {
   register<P extends { sids: string[] }>(route: StreamRoute<P>): void {
     const { kind, query } = route;
     const maxPayload = this.config.MAX_PAYLOAD_BYTES;
-    const server = new WebSocketServer({
-      noServer: true,
+    const server = routeServer({
       clientTracking: false,
       maxPayload,
-      perMessageDeflate: false,
       WebSocket: protocolWebSocket(maxPayload),
     });
     const matchPath = match<{ sid: string }>(route.path, { decode: false });

@@ -2,7 +2,9 @@ import { createClient } from 'redis';
 
 /**
  * Removes every key this test run created (`test:<run>:*` and their `XMETA:` metadata keys),
- * with SCAN, after all test files have closed their servers and clients.
+ * with SCAN, after all test files have closed their servers and clients; and the presence of the
+ * device `test` its pushes spoke for, unless it was there before the run or another run's
+ * connection holds it now (global-setup.mjs).
  */
 export default async function globalTeardown() {
   const run = process.env.TEST_RUN_ID;
@@ -23,7 +25,19 @@ export default async function globalTeardown() {
         if (keys.length > 0) await client.unlink(keys);
       }
     }
+    if (process.env.TEST_DEVICE_PRESENCE_BEFORE === '0') await forgetTestDevice(client);
   } finally {
     client.destroy();
   }
+}
+
+/** A presence field `gw:<gateway>` holds the device until its time (Redis ms) runs out. */
+async function forgetTestDevice(client) {
+  const key = ':devices:presence:{test}';
+  const [seconds, micros] = await client.time();
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const fields = Object.entries(await client.hGetAll(key));
+  if (fields.some(([field, until]) => field.startsWith('gw:') && Number(until) > now)) return;
+  await client.unlink(key);
+  await client.sRem(':devices:connected', 'test');
 }

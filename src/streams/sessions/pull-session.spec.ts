@@ -1,7 +1,8 @@
 import { BatchEntry, PullOptions, PullSession, PullSink } from './pull-session.js';
 import type { ReadHub } from '../hub/read-hub.js';
 import type { StreamRepository } from '../repositories/stream.repository.js';
-import { Entry } from '../repositories/stream.types.js';
+import { Entry, StreamPosition } from '../repositories/stream.types.js';
+import type { Gap } from './gaps.js';
 
 /** In-memory streams standing in for Redis (only the calls a session makes). */
 class FakeRepository {
@@ -44,6 +45,42 @@ class FakeRepository {
   }
 }
 
+/** Also answers the probe the gap signal uses, and trims like MAXLEN does. */
+class TrimmingRepository extends FakeRepository {
+  private added = 0;
+
+  override add(sid: string, text: string, bytes = 0): Entry {
+    this.added++;
+    return super.add(sid, text, bytes);
+  }
+
+  /** Keeps the newest `keep` entries of `sid`. */
+  trim(sid: string, keep: number): void {
+    this.streams.set(sid, (this.streams.get(sid) ?? []).slice(-keep));
+  }
+
+  async position(
+    sid: string,
+    afterId: string | null,
+    count: number,
+  ): Promise<{ entries: Entry[]; position: StreamPosition }> {
+    const entries = this.streams.get(sid) ?? [];
+    const lastId = entries[entries.length - 1]?.id ?? '0-0';
+    return {
+      entries: afterId === null ? [] : await this.rangeAfter(sid, afterId, count),
+      position: {
+        added: this.added,
+        length: entries.length,
+        firstId: entries[0]?.id ?? null,
+        maxDeletedId: '0-0',
+        lastGeneratedId: lastId,
+        lastId,
+        beforeLastId: null,
+      },
+    };
+  }
+}
+
 class FakeHub {
   readonly attached = new Map<string, string>();
   attach(sid: string, cursor: string): void {
@@ -57,11 +94,14 @@ class FakeHub {
 class RecordingSink implements PullSink {
   open = true;
   batches: BatchEntry[][] = [];
+  /** The gaps told with each batch, by batch index. */
+  gaps = new Map<number, readonly Gap[]>();
   failure: Error | null = null;
   canSend(): boolean {
     return this.open;
   }
-  send(batch: BatchEntry[]): void {
+  send(batch: BatchEntry[], gaps?: readonly Gap[]): void {
+    if (gaps) this.gaps.set(this.batches.length, gaps);
     this.batches.push(batch);
   }
   fail(error: Error): void {
@@ -315,6 +355,37 @@ describe('PullSession', () => {
       await settle();
     }
     expect(sink.batches.flat()).toHaveLength(22);
+  });
+
+  it('tells a gap right before the entry it names as `to`, after the queued entries up to its `from`', async () => {
+    const repo = new TrimmingRepository();
+    const hub = new FakeHub();
+    const sink = new RecordingSink();
+    const s = session(repo, hub, sink, { gaps: true, count: 100 });
+    await s.start();
+    sink.open = false; // entries 1 and 2 stay queued for the sink
+    s.onEntries('s', '0-0', [repo.add('s', 'e1'), repo.add('s', 'e2')]);
+    for (const text of ['e3', 'e4']) repo.add('s', text);
+    const e5 = repo.add('s', 'e5');
+    repo.trim('s', 1); // 3 and 4 are trimmed before the session reads them
+    s.onEntries('s', '4-0', [e5]);
+    await settle(); // the catch-up read finds the gap, then queues entry 5
+    sink.open = true;
+    s.pump();
+    expect(sink.texts()).toEqual(['e1', 'e2', 'e5']);
+    const told = [...sink.gaps.entries()];
+    expect(told).toHaveLength(1);
+    const [index, [gap]] = told[0];
+    expect(gap).toEqual({ sid: 's', missed: 2, from: '2-0', to: '5-0', exact: true });
+    // Every entry up to `from` went in earlier batches; the batch told with it starts at `to`.
+    expect(
+      sink.batches
+        .slice(0, index)
+        .flat()
+        .map((e) => e.id),
+    ).toEqual(['1-0', '2-0']);
+    expect(sink.batches[index][0].id).toBe('5-0');
+    s.close();
   });
 
   it('resolves $ without reading payloads', async () => {

@@ -369,7 +369,7 @@ export class PullSession implements HubListener {
   /** Moves the lane's gaps that end before entry `id` into the batch being taken. */
   private tellGaps(lane: Lane, id: string): void {
     const gaps = lane.gaps!;
-    while (gaps.length > 0 && compareIds(id, gaps[0].from) > 0) {
+    while (endsGap(gaps, id)) {
       const gap = gaps.shift()!;
       gap.to = id;
       (this.batchGaps ??= []).push(gap);
@@ -411,7 +411,12 @@ export class PullSession implements HubListener {
       for (; i < end; i++) {
         const entry = lane.queue[i];
         if (batch.length > 0 && bytes + entry.data.length > this.batchBytes) break;
-        if (lane.gaps !== null) this.tellGaps(lane, entry.id);
+        if (lane.gaps !== null) {
+          // A gap is told before the batch it goes with: that batch must start this stream at
+          // the gap's `to`, so the entries queued before it leave first.
+          if (i > start && endsGap(lane.gaps, entry.id)) break;
+          this.tellGaps(lane, entry.id);
+        }
         batch.push({ sid: lane.sid, id: entry.id, data: entry.data });
         bytes += entry.data.length;
         this.queuedBytes -= entry.data.length;
@@ -478,6 +483,11 @@ function payloadBytes(entries: readonly Entry[]): number {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Whether entry `id` is the first one after the lane's oldest untold gap. */
+function endsGap(gaps: readonly Gap[], id: string): boolean {
+  return gaps.length > 0 && compareIds(id, gaps[0].from) > 0;
+}
 
 /** The ordinal of a start cursor (see `gaps.ts`): known for `$` and the beginning only. */
 function startOrdinal(cursor: string, position: StreamPosition): number | null {
