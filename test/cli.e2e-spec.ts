@@ -30,6 +30,17 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
   return runCli([...args, '--url', server.http]);
 }
 
+/** The number of colour components a baseline JPEG's frame header (SOF0) declares. */
+function jpegComponents(data: Buffer): number {
+  let at = 2; // after SOI
+  while (at + 4 <= data.length && data[at] === 0xff) {
+    const marker = data[at + 1];
+    if (marker === 0xc0) return data[at + 9];
+    at += 2 + data.readUInt16BE(at + 2);
+  }
+  throw new Error('no SOF0 frame header');
+}
+
 function hubListeners(): number {
   return server.app.get(ReadHub).stats().listeners;
 }
@@ -145,7 +156,9 @@ describe('push_image / pull_image', () => {
     const [greyFrame] = await readEntries(redis, grey);
     const pixels = jpeg.decode(greyFrame.data, { useTArray: true, formatAsRGBA: false });
     expect([pixels.width, pixels.height]).toEqual([30, 40]);
-    expect(pixels.data[0]).toBe(pixels.data[1]);
+    // One component (Y), as the Python CLI writes greyscale: not grey RGB.
+    expect(jpegComponents(greyFrame.data)).toBe(1);
+    expect(jpegComponents(frames[0].data)).toBe(3);
   });
 
   it('pull_image decodes frames, reports their shape and writes them with --out', async () => {
