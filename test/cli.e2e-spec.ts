@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { buildCliIfStale, CliProcess, runCli } from './support/cli.js';
+import { freePort } from './support/ports.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually } from './support/ws.js';
 
@@ -29,6 +30,17 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
   return runCli([...args, '--url', server.http]);
 }
 
+/** The number of colour components a baseline JPEG's frame header (SOF0) declares. */
+function jpegComponents(data: Buffer): number {
+  let at = 2; // after SOI
+  while (at + 4 <= data.length && data[at] === 0xff) {
+    const marker = data[at + 1];
+    if (marker === 0xc0) return data[at + 9];
+    at += 2 + data.readUInt16BE(at + 2);
+  }
+  throw new Error('no SOF0 frame header');
+}
+
 function hubListeners(): number {
   return server.app.get(ReadHub).stats().listeners;
 }
@@ -46,7 +58,9 @@ describe('push_increment', () => {
     const sid = uniqueKey('cli-inc');
     const run = await cli('push_increment', sid, '--max_value', '20');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`push_increment ${sid}: 20 entries`));
+    // The summary goes to stderr, as the Python CLI's does: stdout stays data.
+    expect(run.stderr).toMatch(new RegExp(`push_increment ${sid}: 20 entries`));
+    expect(run.stdout).toBe('');
     const entries = await readEntries(redis, sid);
     expect(entries.map((e) => e.data.toString())).toEqual(
       Array.from({ length: 20 }, (_, i) => String(i)),
@@ -126,7 +140,8 @@ describe('push_image / pull_image', () => {
       '5',
     );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/5 frames/);
+    expect(run.stderr).toMatch(/5 frames/);
+    expect(run.stdout).toBe('');
     const frames = await readEntries(redis, rgb);
     expect(frames).toHaveLength(5);
     for (const frame of frames) {
@@ -141,7 +156,9 @@ describe('push_image / pull_image', () => {
     const [greyFrame] = await readEntries(redis, grey);
     const pixels = jpeg.decode(greyFrame.data, { useTArray: true, formatAsRGBA: false });
     expect([pixels.width, pixels.height]).toEqual([30, 40]);
-    expect(pixels.data[0]).toBe(pixels.data[1]);
+    // One component (Y), as the Python CLI writes greyscale: not grey RGB.
+    expect(jpegComponents(greyFrame.data)).toBe(1);
+    expect(jpegComponents(frames[0].data)).toBe(3);
   });
 
   it('pull_image decodes frames, reports their shape and writes them with --out', async () => {
@@ -150,7 +167,8 @@ describe('push_image / pull_image', () => {
     const dir = join(outDir, 'frames');
     const run = await cli('pull_image', sid, '--last_entry_id', '0', '--limit', '4', '--out', dir);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
       /pull_image .*: 4 frames in [\d.]+ s \([\d.]+ frames\/s.*\[32,16,3\]/,
     );
     const stored = await readEntries(redis, sid);
@@ -164,7 +182,7 @@ describe('push_image / pull_image', () => {
     const grey = uniqueKey('cli-pullimg-grey');
     expect((await cli('push_image', grey, '--shape', '[20,10]', '--limit', '1')).code).toBe(0);
     const greyRun = await cli('pull_image', grey, '--last_entry_id', '0', '--limit', '1');
-    expect(greyRun.stdout).toMatch(/\[20,10\]/);
+    expect(greyRun.stderr).toMatch(/\[20,10\]/);
   });
 
   it('pull_image --latest follows a live push_image and ends at --duration', async () => {
@@ -194,16 +212,44 @@ describe('push_image / pull_image', () => {
     expect(push.code).toBe(0);
     const run = await pull.done;
     expect(run.code).toBe(0);
-    const got = Number(/: (\d+) frames in/.exec(run.stdout)?.[1]);
+    const got = Number(/: (\d+) frames in/.exec(run.stderr)?.[1]);
     expect(got).toBeGreaterThan(0);
     expect(got).toBeLessThanOrEqual(30);
-    expect(run.stdout).toMatch(/\[60,80,3\]/);
+    expect(run.stderr).toMatch(/\[60,80,3\]/);
   });
 
   it('refuses a malformed --shape', async () => {
     const run = await cli('push_image', uniqueKey('cli-shape'), '--shape', '[700,700,4]');
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/--shape must be/);
+  });
+});
+
+describe('the server', () => {
+  it('comes from RS_URL when --url is not given', async () => {
+    const sid = uniqueKey('cli-rs-url');
+    const run = await runCli(['push_increment', sid, '--max_value', '2'], undefined, {
+      RS_URL: server.http,
+    });
+    expect(run.code).toBe(0);
+    expect(await redis.xLen(sid)).toBe(2);
+    const listed = await runCli(['ls'], undefined, { RS_URL: server.http });
+    expect(listed.stdout).toContain(`${sid} `);
+  });
+
+  it('is named by the URL tried when it cannot be reached', async () => {
+    const closed = await freePort(); // nothing listens there
+    const url = `http://127.0.0.1:${closed}`;
+    const listed = await runCli(['ls'], undefined, { RS_URL: url });
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toBe(`error: cannot connect to ${url}/graphql: ECONNREFUSED\n`);
+    const pushed = await runCli(['push_increment', 'x', '--url', url]);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toMatch(
+      new RegExp(
+        `^error: cannot connect to ws://127\\.0\\.0\\.1:${closed}/data/x/push: .*ECONNREFUSED`,
+      ),
+    );
   });
 });
 

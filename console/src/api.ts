@@ -21,7 +21,20 @@ function authHeaders(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export class ApiError extends Error {}
+/** A refusal from the service, with its error code when it gave one. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The service wants a (valid) token: the user's next step is the Token field. */
+export function isAuthError(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.code === 'UNAUTHENTICATED';
+}
 
 interface GqlAnswer<T> {
   data?: T;
@@ -38,7 +51,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   if (answer.errors?.length) {
     const [first] = answer.errors;
     const code = first.extensions?.code;
-    throw new ApiError(code ? `${code}: ${first.message}` : first.message);
+    throw new ApiError(code ? `${code}: ${first.message}` : first.message, code);
   }
   if (!res.ok || !answer.data) throw new ApiError(`GraphQL answered HTTP ${res.status}`);
   return answer.data;

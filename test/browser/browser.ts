@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Locator, Page, Route } from 'playwright-core';
 import { startServer, TestServer } from '../support/app.js';
 import { connectRedis, TestRedis } from '../support/redis.js';
 
@@ -55,6 +55,66 @@ export async function guardedPage(browser: Browser, origin: string): Promise<Gua
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return { page, foreign, problems };
+}
+
+/**
+ * Holds the page's GraphQL requests (the stream and device lists poll with them) until
+ * `release()`; `held` are the query texts waiting so far.
+ */
+export async function holdGraphql(
+  page: Page,
+  origin: string,
+): Promise<{ held: string[]; release(): Promise<void> }> {
+  const routes: Route[] = [];
+  const held: string[] = [];
+  const url = `${origin}/graphql`;
+  const hold = (route: Route) => {
+    routes.push(route);
+    held.push(route.request().postData() ?? '');
+  };
+  await page.route(url, hold);
+  return {
+    held,
+    async release() {
+      await page.unroute(url, hold);
+      await Promise.all(routes.map((route) => route.continue()));
+    },
+  };
+}
+
+/**
+ * The characters of an element's text that its font (with the browser's fallbacks) has no glyph
+ * for: drawn on a canvas in the element's font, they look like a character no font has.
+ */
+export function missingGlyphs(element: Locator): Promise<string[]> {
+  return element.evaluate((el) => {
+    const doc = (globalThis as unknown as { document: DrawingDocument }).document;
+    const style = (
+      globalThis as unknown as { getComputedStyle(e: unknown): { font: string } }
+    ).getComputedStyle(el);
+    const draw = (text: string) => {
+      const canvas = doc.createElement('canvas');
+      canvas.width = 48;
+      canvas.height = 48;
+      const context = canvas.getContext('2d');
+      context.font = style.font.replace(/[\d.]+px/, '32px');
+      context.fillText(text, 4, 36);
+      return canvas.toDataURL();
+    };
+    const nowhere = draw('\u{10FFFD}'); // a private-use code point: in no font
+    const chars = [...new Set([...((el as { textContent: string | null }).textContent ?? '')])];
+    return chars.filter((c) => c.trim() !== '' && draw(c) === nowhere);
+  });
+}
+
+/** The little of the DOM `missingGlyphs` draws with (the tests compile without DOM types). */
+interface DrawingDocument {
+  createElement(tag: 'canvas'): {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { font: string; fillText(text: string, x: number, y: number): void };
+    toDataURL(): string;
+  };
 }
 
 export function screenshotPath(name: string): string {

@@ -90,6 +90,17 @@ describe('web console devices', () => {
     await expectEventually(async () => (await deviceOrder()).join(',') === 'aa-gone disconnected');
     await page.fill('input.filter', '');
 
+    // The service's own event streams (written by connectDevice) are listed apart from the
+    // user's streams.
+    await expectEventually(
+      async () => (await page.locator('[data-event-sid=":event:device.connected"]').count()) === 1,
+    );
+    const listed = await page
+      .locator('tr[data-sid]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sid')));
+    expect(listed.sort()).toEqual(['aa-gone:imu', 'zz-live:depth', 'zz-live:rgb']);
+    expect(await page.locator('section.list > p.muted').textContent()).toMatch(/^3 of 3 streams/);
+
     push.close();
     await push.closed;
     await expectEventually(async () => {

@@ -111,22 +111,23 @@ describe('RateTracker', () => {
 
 describe('SkipCounter', () => {
   it('counts nothing skipped when every entry was shown', () => {
-    const skips = new SkipCounter(4, '100-0');
+    const skips = new SkipCounter({ added: 5, id: '101-0' });
     skips.shown('101-0');
     skips.shown('102-0');
     skips.report(6, '102-0');
     expect(skips.skipped).toBe(0);
   });
 
-  it('counts the entries added since the start that were never shown', () => {
-    const skips = new SkipCounter(10, '100-0');
+  it('counts the entries added since the first one shown that were never shown', () => {
+    const skips = new SkipCounter({ added: 11, id: '101-0' });
+    skips.shown('101-0');
     skips.shown('105-0');
     skips.report(15, '105-0');
-    expect(skips.skipped).toBe(4);
+    expect(skips.skipped).toBe(3);
   });
 
   it('waits until the view has caught up with the reported newest entry', () => {
-    const skips = new SkipCounter(0, '0-0');
+    const skips = new SkipCounter({ added: 0, id: null }); // an empty stream
     skips.shown('1-0');
     skips.report(3, '3-0'); // 2-0 and 3-0 may still be on their way
     expect(skips.skipped).toBe(0);
@@ -136,6 +137,32 @@ describe('SkipCounter', () => {
     expect(skips.skipped).toBe(1);
     skips.report(4, '4-0');
     expect(skips.skipped).toBe(1);
+  });
+
+  it('counts nothing that came before the first entry shown when the list was a step behind', () => {
+    const skips = new SkipCounter({ added: 1, id: '1-0' });
+    skips.shown('2-0'); // 1-0 was no longer the newest when the view opened
+    skips.report(2, '2-0');
+    expect(skips.skipped).toBe(0);
+    skips.shown('3-0');
+    skips.report(3, '3-0');
+    expect(skips.skipped).toBe(0);
+    skips.shown('6-0');
+    skips.report(6, '6-0');
+    expect(skips.skipped).toBe(2);
+  });
+
+  it('begins at the first report caught up with when the view opened before the list loaded', () => {
+    const skips = new SkipCounter(null);
+    skips.shown('30-0');
+    skips.report(30, '30-0');
+    expect(skips.skipped).toBe(0);
+    skips.shown('31-0');
+    skips.report(31, '31-0');
+    expect(skips.skipped).toBe(0);
+    skips.shown('40-0');
+    skips.report(40, '40-0');
+    expect(skips.skipped).toBe(8);
   });
 });
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { getToken, isAuthError } from '../api.js';
 import { useDeviceList } from '../hooks/use-device-list.js';
 import { useStreamList } from '../hooks/use-stream-list.js';
 import { DeviceList } from './device-list.js';
@@ -19,6 +20,9 @@ export function App() {
     for (const sid of selected) q.append('sid', sid);
     history.replaceState(null, '', `#${q}`);
   }, [selected]);
+  // Both lists are refused the same way without a token: said once, by the Token field.
+  const authError = [list.error, devices.error].find(isAuthError);
+  const shownError = (error: Error | null) => (error && !authError ? error.message : null);
   const toggle = (sid: string) =>
     setSelected((s) => (s.includes(sid) ? s.filter((x) => x !== sid) : [...s, sid]));
   return (
@@ -30,10 +34,18 @@ export function App() {
           <a href="/docs">HTTP API</a>
         </nav>
         <TokenField onChange={() => setTokenVersion((v) => v + 1)} />
+        {authError && (
+          <p class="error auth-needed">
+            {getToken()
+              ? `The service refused this token (${authError.message.replace(/^\w+: /, '')}): paste a valid one into the Token field above and press Use.`
+              : 'The service needs a token: paste one into the Token field above and press Use.'}
+          </p>
+        )}
       </header>
       <main>
         <StreamList
           list={list}
+          error={shownError(list.error)}
           filter={filter}
           setFilter={setFilter}
           selected={selected}
@@ -41,7 +53,7 @@ export function App() {
         >
           <DeviceList
             devices={devices.devices}
-            error={devices.error}
+            error={shownError(devices.error)}
             filter={filter}
             selected={selected}
             toggle={toggle}

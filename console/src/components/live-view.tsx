@@ -30,10 +30,11 @@ export function LiveView({
 
   useEffect(() => {
     const first = start.current;
+    // The view starts at the newest entry the list named (a `latest` read sends a newer one if
+    // there is one by then).
     const after = first?.lastEntryId ? previousId(first.lastEntryId) : '0';
     counter.current = new SkipCounter(
-      first?.lastEntryId ? (first.entriesAdded ?? 1) - 1 : 0,
-      after,
+      first ? { added: first.entriesAdded ?? 0, id: first.lastEntryId } : null,
     );
     let url: string | null = null;
     const stop = openLive(sid, after, VIEW_MAX_FPS, {
@@ -78,7 +79,7 @@ export function LiveView({
         {skipped > 0 && (
           <span class="skipped" title="entries that came faster than this view shows">
             {' '}
-            · ⏭ <span class="skipped-count">{skipped}</span> skipped
+            · » <span class="skipped-count">{skipped}</span> skipped
           </span>
         )}
         {shown && (

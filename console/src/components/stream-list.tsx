@@ -1,11 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { exportUrl, StreamRow } from '../api.js';
 import { ListState, MAX_DESCRIBED } from '../hooks/use-stream-list.js';
-import { matches } from '../lib/filter.js';
+import { isServiceStream, matches } from '../lib/filter.js';
 import { formatRate } from '../lib/rate.js';
 
 export function StreamList(props: {
   list: ListState;
+  /** The list's error to show (the app shows a missing token once, by the Token field). */
+  error: string | null;
   filter: string;
   setFilter: (filter: string) => void;
   selected: string[];
@@ -13,7 +15,10 @@ export function StreamList(props: {
   children?: ComponentChildren;
 }) {
   // The list refreshes once a second; narrowing it shows at once.
-  const sids = props.list.sids.filter((sid) => matches(sid, props.filter));
+  const matching = props.list.sids.filter((sid) => matches(sid, props.filter));
+  const sids = matching.filter((sid) => !isServiceStream(sid));
+  const service = matching.filter(isServiceStream);
+  const total = props.list.sids.length - props.list.sids.filter(isServiceStream).length;
   const shown = sids.slice(0, MAX_DESCRIBED);
   return (
     <section class="list">
@@ -25,7 +30,7 @@ export function StreamList(props: {
         onInput={(e) => props.setFilter(e.currentTarget.value)}
       />
       {props.children}
-      {props.list.error && <p class="error">{props.list.error}</p>}
+      {props.error && <p class="error">{props.error}</p>}
       <table>
         <thead>
           <tr>
@@ -75,9 +80,29 @@ export function StreamList(props: {
       </table>
       <p class="muted">
         {sids.length === shown.length ? sids.length : `first ${shown.length} of ${sids.length}`} of{' '}
-        {props.list.sids.length} streams{sids.length > shown.length ? ' (narrow the filter)' : ''} ·
-        click one to watch it live
+        {total} streams{sids.length > shown.length ? ' (narrow the filter)' : ''} · click one to
+        watch it live
       </p>
+      {service.length > 0 && (
+        <details class="service-streams">
+          <summary>
+            {service.length} service event stream{service.length === 1 ? '' : 's'} (device events)
+          </summary>
+          <ul>
+            {service.map((sid) => (
+              <li
+                key={sid}
+                data-event-sid={sid}
+                class={props.selected.includes(sid) ? 'selected' : ''}
+                onClick={() => props.toggle(sid)}
+                title="show live"
+              >
+                {sid}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }

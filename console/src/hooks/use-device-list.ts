@@ -5,9 +5,9 @@ import { usePolling } from './use-polling.js';
 /** Devices, connected first, then by id; polled like the stream list. */
 export function useDeviceList(tokenVersion: number): {
   devices: DeviceRow[];
-  error: string | null;
+  error: Error | null;
 } {
-  const [state, setState] = useState<{ devices: DeviceRow[]; error: string | null }>({
+  const [state, setState] = useState<{ devices: DeviceRow[]; error: Error | null }>({
     devices: [],
     error: null,
   });
@@ -19,7 +19,7 @@ export function useDeviceList(tokenVersion: number): {
         );
         if (alive()) setState({ devices, error: null });
       } catch (err) {
-        if (alive()) setState((s) => ({ ...s, error: (err as Error).message }));
+        if (alive()) setState((s) => ({ ...s, error: err as Error }));
       }
     },
     [tokenVersion],

@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { describeStreams, listSids, StreamRow } from '../api.js';
-import { matches } from '../lib/filter.js';
+import { isServiceStream, matches } from '../lib/filter.js';
 import { RateTracker } from '../lib/rate.js';
 import { usePolling } from './use-polling.js';
 
@@ -11,12 +11,12 @@ import { usePolling } from './use-polling.js';
 export const MAX_DESCRIBED = 100;
 
 export interface ListState {
-  /** Every stream id matching the filter. */
+  /** Every stream id matching the filter (the service's own streams too). */
   sids: string[];
   /** Details of the first MAX_DESCRIBED of them and of the watched ones. */
   rows: Map<string, StreamRow>;
   rates: Map<string, number | null>;
-  error: string | null;
+  error: Error | null;
 }
 
 export function useStreamList(filter: string, watched: string[], tokenVersion: number): ListState {
@@ -35,7 +35,8 @@ export function useStreamList(filter: string, watched: string[], tokenVersion: n
       try {
         const { filter: f, watched: w } = wanted.current;
         const sids = (await listSids()).filter((sid) => matches(sid, f));
-        const described = [...new Set([...sids.slice(0, MAX_DESCRIBED), ...w])];
+        const userSids = sids.filter((sid) => !isServiceStream(sid));
+        const described = [...new Set([...userSids.slice(0, MAX_DESCRIBED), ...w])];
         const details = await describeStreams(described);
         const now = Date.now();
         const rows = new Map(details.map((r) => [r.sid, r]));
@@ -45,7 +46,7 @@ export function useStreamList(filter: string, watched: string[], tokenVersion: n
         tracker.retain(rows.keys());
         if (alive()) setState({ sids, rows, rates, error: null });
       } catch (err) {
-        if (alive()) setState((s) => ({ ...s, error: (err as Error).message }));
+        if (alive()) setState((s) => ({ ...s, error: err as Error }));
       }
     },
     [tracker, tokenVersion],

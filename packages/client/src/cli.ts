@@ -22,7 +22,7 @@ import { DEFAULT_URL } from './urls.js';
 function buildProgram(): Command {
   const program = new Command('redis-streamer')
     .description('Push and pull data through a redis-streamer server (WebSocket, HTTP, GraphQL).')
-    .option('--url <url>', 'server base URL', DEFAULT_URL)
+    .addOption(new Option('--url <url>', `server base URL (default ${DEFAULT_URL})`).env('RS_URL'))
     .addOption(
       new Option('--token <jwt>', 'access token, sent as Authorization: Bearer').env('RS_TOKEN'),
     )

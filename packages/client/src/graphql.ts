@@ -1,6 +1,7 @@
 import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { httpError, StreamerClientError } from './errors.js';
 import { httpBase, queryString } from './urls.js';
+import { request } from './request.js';
 
 /** One error of a GraphQL answer. */
 export interface GraphQLErrorEntry {
@@ -47,7 +48,7 @@ export class GraphQLClient {
     variables: Record<string, unknown> = {},
     signal?: AbortSignal,
   ): Promise<T> {
-    const res = await fetch(this.endpoint, {
+    const res = await request(this.endpoint, {
       method: 'POST',
       headers: this.headers,
       body: JSON.stringify({ query: document, variables }),

@@ -2,6 +2,7 @@ import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { httpError, StreamerClientError } from './errors.js';
 import { parseBatchHeader, Payload, PulledEntry, splitBatch, toBuffer } from './frames.js';
 import { httpBase, queryString, sidSegment } from './urls.js';
+import { request } from './request.js';
 
 export interface HttpReadOptions extends AuthOptions {
   /** Server base URL (default `http://localhost:8000`). */
@@ -55,7 +56,7 @@ export async function postEntries(
       headers: { 'content-type': 'application/octet-stream', ...authHeaders(options) },
     };
   }
-  const res = await fetch(target, { ...init, signal: options.signal });
+  const res = await request(target, { ...init, signal: options.signal });
   if (!res.ok) throw await httpError(res, `POST ${target}`);
   return (await res.json()) as string[];
 }
@@ -72,7 +73,7 @@ export async function getEntries(
     block: options.block,
     access_token: accessToken(options),
   })}`;
-  const res = await fetch(target, { headers: authHeaders(options), signal: options.signal });
+  const res = await request(target, { headers: authHeaders(options), signal: options.signal });
   if (!res.ok) throw await httpError(res, `GET ${target}`);
   const body = Buffer.from(await res.arrayBuffer());
   const offsets = res.headers.get('entry-offset');

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { accessToken, authHeaders, AuthOptions } from './auth.js';
 import { httpError } from './errors.js';
 import { httpBase, queryString, sidSegment } from './urls.js';
+import { request } from './request.js';
 
 export interface ExportOptions extends AuthOptions {
   url?: string;
@@ -27,7 +28,7 @@ export async function exportMcap(
     compression: options.compression,
     access_token: accessToken(options),
   })}`;
-  const res = await fetch(target, { headers: authHeaders(options), signal: options.signal });
+  const res = await request(target, { headers: authHeaders(options), signal: options.signal });
   if (!res.ok || !res.body) throw await httpError(res, `GET ${target}`);
   const disposition = res.headers.get('content-disposition') ?? '';
   return {
@@ -81,7 +82,7 @@ export async function importMcap(
     access_token: accessToken(options),
   })}`;
   const body = file instanceof Readable ? (Readable.toWeb(file) as ReadableStream) : file;
-  const res = await fetch(target, {
+  const res = await request(target, {
     method: 'POST',
     headers: { 'content-type': 'application/x-mcap', ...authHeaders(options) },
     body,

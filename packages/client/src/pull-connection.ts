@@ -74,7 +74,9 @@ export class PullConnection {
       });
     });
     this.ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
-    this.ws.on('error', (err: Error) => (this.lastError = err.message));
+    this.ws.on('error', (err: Error) => {
+      this.lastError = this.opened ? err.message : `cannot connect to ${url}: ${err.message}`;
+    });
     this.ws.on('close', (code: number, reason: Buffer) => {
       const why = this.serverError
         ? `${this.serverError.code}: ${this.serverError.message}`

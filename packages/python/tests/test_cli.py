@@ -28,7 +28,7 @@ def cli(
 def test_push_increment_then_pull_raw(url: str, sid: str, redis: Redis) -> None:
     pushed = cli("push_increment", sid, "--max_value", "300", "--ack", "--url", url)
     assert pushed.returncode == 0, pushed.stderr
-    assert f"push_increment {sid}: 300 entries in" in pushed.stdout
+    assert f"push_increment {sid}: 300 entries in" in pushed.stderr
     assert [d for _, d in redis.xrange(sid)] == [str(i).encode() for i in range(300)]
     pulled = cli(
         "--url", url, "pull_raw", sid, "--last-entry-id", "0", "--count", "100", "--limit", "300"
@@ -70,7 +70,7 @@ def test_push_image_and_pull_image_latest(url: str, sid: str, tmp_path: Path) ->
         "push_image", sid, "--shape", "[120,160,3]", "--limit", "5", "--fps", "50", "--url", url
     )
     assert pushed.returncode == 0, pushed.stderr
-    assert "5 frames" in pushed.stdout
+    assert "5 frames" in pushed.stderr
     pulled = cli(
         "pull_image",
         sid,

@@ -192,3 +192,16 @@ def test_a_puller_without_gaps_gets_the_same_entries_and_no_gap(
         entries = take(puller, 10)
     assert [e.id for e in entries] == ids[20:]
     assert puller.gaps == []
+
+
+def test_close_during_a_catch_up_completes_the_close_handshake(url: str, sid: str) -> None:
+    # Far more one-entry batches than the client queues: the server has many on their way when
+    # the close starts, and its close frame comes after them.
+    rs.post(sid, [b"%d" % i for i in range(900)], url=url)
+    puller = rs.Puller(url, sid, last_entry_id="0")
+    assert [entry.data for entry in take(puller, 5)] == [b"0", b"1", b"2", b"3", b"4"]
+    ws = puller._aio._ws  # the connection, to see how it ended
+    puller.close()
+    # The server's close frame was read (1000), not waited for in vain until the connection
+    # was dropped (1006) seconds later.
+    assert ws is not None and ws.close_code == 1000

@@ -1,6 +1,7 @@
 import jpeg from 'jpeg-js';
 import { formatTable } from './commands/ls.js';
 import { printable } from './commands/pull-raw.js';
+import { encodeGreyJpeg } from './grey-jpeg.js';
 import { decodeJpeg, NoisePool, noiseJpeg, parseShape } from './images.js';
 
 describe('--shape', () => {
@@ -23,6 +24,23 @@ describe('noise JPEGs', () => {
     const image = jpeg.decode(data, { useTArray: true });
     expect([image.width, image.height]).toEqual([40, 24]);
     expect(decodeJpeg(data).shape).toEqual([24, 40, 3]);
+  });
+
+  it('encodes greyscale as one component that decodes to the image given', () => {
+    // A gradient with an edge, 37×21 (not a multiple of the 8×8 blocks).
+    const [width, height] = [37, 21];
+    const pixels = Uint8Array.from({ length: width * height }, (_, i) =>
+      i % width < 20 ? (i % width) * 12 : 255 - Math.floor(i / width) * 10,
+    );
+    const data = encodeGreyJpeg(pixels, width, height, 95);
+    // The frame header (SOF0) declares one component.
+    expect(data[data.indexOf(Buffer.from([0xff, 0xc0])) + 9]).toBe(1);
+    // jpeg-js decodes it as RGB with R = G = B.
+    const image = jpeg.decode(data, { useTArray: true, formatAsRGBA: false });
+    expect([image.width, image.height]).toEqual([width, height]);
+    const error =
+      pixels.reduce((sum, p, i) => sum + Math.abs(p - image.data[3 * i]), 0) / pixels.length;
+    expect(error).toBeLessThan(3);
   });
 
   it('reports greyscale noise as [H, W]', () => {

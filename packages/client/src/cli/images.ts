@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import jpeg from 'jpeg-js';
+import { encodeGreyJpeg } from './grey-jpeg.js';
 
 /** An image shape as numpy writes it: `[height, width]` (greyscale) or `[height, width, 3]`. */
 export type Shape = [number, number] | [number, number, 3];
@@ -26,18 +27,13 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** A JPEG of uniform random noise: RGB for `[H,W,3]`, grey (R=G=B) for `[H,W]`. */
+/** A JPEG of uniform random noise: RGB for `[H,W,3]`, one grey component for `[H,W]`. */
 export function noiseJpeg(shape: Shape, quality: number): Buffer {
   const [height, width] = shape;
-  const rgba = Buffer.alloc(width * height * 4);
-  if (shape.length === 3) {
-    randomFillSync(rgba);
-  } else {
-    const grey = randomFillSync(Buffer.alloc(width * height));
-    for (let i = 0; i < grey.length; i++) {
-      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = grey[i];
-    }
+  if (shape.length === 2) {
+    return encodeGreyJpeg(randomFillSync(Buffer.alloc(width * height)), width, height, quality);
   }
+  const rgba = randomFillSync(Buffer.alloc(width * height * 4));
   return jpeg.encode({ data: rgba, width, height }, quality).data;
 }
 

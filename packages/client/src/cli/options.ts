@@ -106,7 +106,8 @@ export function connection(cmd: Command): { url: string; token?: string } {
   const globals = cmd.optsWithGlobals<Raw>();
   const token =
     typeof globals.token === 'string' && globals.token !== '' ? globals.token : undefined;
-  return { url: String(globals.url ?? DEFAULT_URL), token };
+  // An empty `RS_URL` counts as unset.
+  return { url: String(globals.url || DEFAULT_URL), token };
 }
 
 /** Whether progress shows as a live bar (a terminal, without `--plain`). */

@@ -13,7 +13,7 @@ from ._data import resolve_new_cursors, start_cursors
 from ._protocol import Entry, parse_batch_header, split_batch
 from ._reconnect import OnReconnect, Reconnect, backoff, policy
 from ._urls import Sids, query_string, sid_list, sid_segment, ws_base
-from ._ws import Connection, ConnectionClosed, closed_error, open_ws
+from ._ws import Connection, ConnectionClosed, close_ws, closed_error, open_ws
 from .auth import Auth, TokenIn
 from .errors import RedisStreamerError, parse_error_body
 
@@ -173,7 +173,7 @@ class Puller:
         self._closed = True
         ws, self._ws = self._ws, None
         if ws is not None:
-            await ws.close(1000, "done")
+            await close_ws(ws)
 
     async def _fill(self) -> None:
         """Reads until a non-empty batch arrives; reconnects on a lost connection."""
@@ -248,7 +248,7 @@ class Puller:
         except ConnectionClosed as err:
             raise closed_error(err, server_error, "pull connection") from err
         except asyncio.TimeoutError as err:
-            await ws.close(1000, "idle")
+            await close_ws(ws, 1000, "idle")
             raise RedisStreamerError(
                 f"pull connection: no data or heartbeat for {self._idle} s", "TIMEOUT"
             ) from err

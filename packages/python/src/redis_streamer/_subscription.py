@@ -14,7 +14,7 @@ from ._data import resolve_new_cursors, start_cursors
 from ._protocol import entry_time
 from ._reconnect import OnReconnect, Reconnect, backoff, policy
 from ._urls import Sids, query_string, sid_list, ws_base
-from ._ws import Connection, ConnectionClosed, close_info, open_ws
+from ._ws import Connection, ConnectionClosed, close_info, close_ws, open_ws
 from .auth import Auth, TokenIn
 from .errors import GraphQLError, RedisStreamerError, code_for_close
 
@@ -206,7 +206,7 @@ class Subscription:
     async def _close_quietly(self) -> None:
         ws, self._ws = self._ws, None
         if ws is not None:
-            await ws.close(1000, "done")
+            await close_ws(ws)
 
     async def aclose(self) -> None:
         """Completes the subscription and closes the connection. Idempotent."""

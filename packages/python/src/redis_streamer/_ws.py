@@ -24,7 +24,7 @@ except ImportError:  # websockets 10-12
 
     _HEADERS_ARG = "extra_headers"
 
-__all__ = ["ConnectionClosed", "close_info", "open_ws"]
+__all__ = ["ConnectionClosed", "close_info", "close_ws", "open_ws"]
 
 Connection = Any  # the connection type differs between websockets versions
 
@@ -103,6 +103,28 @@ def _refusal_body(url: str, headers: Mapping[str, str]) -> bytes | None:
         return None
     finally:
         conn.close()
+
+
+async def close_ws(ws: Connection, code: int = 1000, reason: str = "done") -> None:
+    """Closes ``ws``, reading and dropping what the server sent before its close frame.
+
+    The server's close frame queues behind the data frames already on their way (a catch-up
+    has many). Unread, they fill the connection's message queue, which stops it reading, so the
+    close frame is never seen and ``close`` waits out its timeouts and aborts (1006)."""
+    drain = asyncio.ensure_future(_drain(ws))
+    try:
+        await ws.close(code, reason)
+    finally:
+        drain.cancel()
+
+
+async def _drain(ws: Connection) -> None:
+    try:
+        while True:
+            await ws.recv()
+    except (ConnectionClosed, RuntimeError):
+        # Closed; or another task is reading (RuntimeError), which drains it as well.
+        pass
 
 
 def close_info(err: BaseException) -> tuple[int, str]:

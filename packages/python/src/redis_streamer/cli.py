@@ -139,7 +139,7 @@ async def push_loop(
             await run.pace(getattr(args, "fps", None))
         await pusher.close()
     finally:
-        print(progress.stop(), flush=True)
+        print(progress.stop(), file=sys.stderr, flush=True)
 
 
 async def cmd_push_increment(args: argparse.Namespace) -> None:

@@ -53,7 +53,7 @@ export async function pullImage(sid: string, o: PullOptions & { out?: string }):
     puller.close();
     run.dispose();
     if (undecodable > 0) progress.notice(`${undecodable} entries were not JPEG images`);
-    process.stdout.write(`${progress.stop()}\n`);
+    process.stderr.write(`${progress.stop()}\n`);
   }
 }
 

@@ -74,6 +74,6 @@ export async function pushImage(sid: string, o: PushImageOptions): Promise<void>
     await pusher.close();
   } finally {
     run.dispose();
-    process.stdout.write(`${progress.stop()}\n`);
+    process.stderr.write(`${progress.stop()}\n`);
   }
 }

@@ -58,7 +58,7 @@ export async function pushIncrement(sid: string, o: PushIncrementOptions): Promi
     await pusher.close();
   } finally {
     run.dispose();
-    process.stdout.write(`${progress.stop()}\n`);
+    process.stderr.write(`${progress.stop()}\n`);
   }
 }
 
