@@ -14,7 +14,7 @@ import {
 import { Progress } from '../progress.js';
 import { RunControl } from '../run-control.js';
 
-export interface PushImageOptions extends CommonOptions {
+interface PushImageOptions extends CommonOptions {
   shape: Shape;
   fps?: number;
   quality: number;

@@ -13,7 +13,7 @@ import {
 import { Progress } from '../progress.js';
 import { RunControl } from '../run-control.js';
 
-export interface PushIncrementOptions extends CommonOptions {
+interface PushIncrementOptions extends CommonOptions {
   maxValue?: number;
   fps?: number;
   ack?: boolean;

@@ -8,7 +8,7 @@ import { connection, Raw, span, tty } from '../options.js';
 import { Progress } from '../progress.js';
 import { RunControl } from '../run-control.js';
 
-export interface RecordOptions {
+interface RecordOptions {
   url: string;
   token?: string;
   tty: boolean;

@@ -36,7 +36,7 @@ export function registerReplay(program: Command): void {
   });
 }
 
-export interface ReplayOptions {
+interface ReplayOptions {
   url: string;
   token?: string;
   /** Pace by the recorded timing at this speed; null: as fast as possible. */
