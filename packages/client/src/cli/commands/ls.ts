@@ -12,7 +12,7 @@ export function registerLs(program: Command): void {
 }
 
 /** `ls`: a table of the streams (GraphQL `streams`). */
-export async function listCommand(o: { url: string; token?: string }): Promise<void> {
+async function listCommand(o: { url: string; token?: string }): Promise<void> {
   const streams = await listStreams(new GraphQLClient(o.url, { token: o.token }));
   process.stdout.write(`${formatTable(streams)}\n`);
 }

@@ -23,7 +23,7 @@ export function registerPullImage(program: Command): void {
  * writes the frames. With `--latest` the puller acknowledges each frame once decoded, so the
  * server always sends the newest frame and skips those the decoder had no time for.
  */
-export async function pullImage(sid: string, o: PullOptions & { out?: string }): Promise<void> {
+async function pullImage(sid: string, o: PullOptions & { out?: string }): Promise<void> {
   if (o.out) await mkdir(o.out, { recursive: true });
   const progress = new Progress({
     label: `pull_image ${sid}`,

@@ -15,7 +15,7 @@ export function registerPullRaw(program: Command): void {
 }
 
 /** `pull_raw SID`: prints every entry as `sid: id | data`. */
-export async function pullRaw(sid: string, o: PullOptions): Promise<void> {
+async function pullRaw(sid: string, o: PullOptions): Promise<void> {
   const progress = new Progress({
     label: `pull_raw ${sid}`,
     unit: 'entries',

@@ -51,7 +51,7 @@ export function registerPushImage(program: Command): void {
 }
 
 /** `push_image SID --shape [H,W,3]`: random-noise JPEGs at `fps` frames a second. */
-export async function pushImage(sid: string, o: PushImageOptions): Promise<void> {
+async function pushImage(sid: string, o: PushImageOptions): Promise<void> {
   process.stderr.write(
     `push_image ${sid}: encoding ${o.pool} noise frames ${formatShape(o.shape)}…\n`,
   );

@@ -38,7 +38,7 @@ export function registerPushIncrement(program: Command): void {
 }
 
 /** `push_increment SID`: pushes `0`, `1`, `2`, … as text, up to `maxValue` entries (like `range`). */
-export async function pushIncrement(sid: string, o: PushIncrementOptions): Promise<void> {
+async function pushIncrement(sid: string, o: PushIncrementOptions): Promise<void> {
   const total = minDefined(o.maxValue, o.limit);
   const progress = new Progress({
     label: `push_increment ${sid}`,

@@ -60,7 +60,7 @@ export function registerRecord(program: Command): void {
  * is always complete). Ctrl-C during a live recording ends it early: the window recorded so far
  * is exported again from Redis, as a complete file.
  */
-export async function recordCommand(sids: string[], o: RecordOptions): Promise<void> {
+async function recordCommand(sids: string[], o: RecordOptions): Promise<void> {
   const startedAt = Date.now();
   const live = o.durationMs !== undefined;
   const window = live

@@ -53,7 +53,7 @@ interface ReplayOptions {
  * its messages to their streams at the recorded pace (times `speed`). `--loop` replays it again
  * and again until Ctrl-C (or `--limit` rounds). Prints what each round wrote.
  */
-export async function replayCommand(file: string, o: ReplayOptions): Promise<void> {
+async function replayCommand(file: string, o: ReplayOptions): Promise<void> {
   const run = new RunControl({ limit: o.limit });
   try {
     for (let round = 1; ; round++) {
