@@ -6,6 +6,7 @@ import type { Gap } from '../../streams/sessions/gaps.js';
 import { batchHeader, gapFrame } from '../protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from '../../ws/socket-errors.js';
+import { IdleHeartbeat } from '../../ws/idle-heartbeat.js';
 import { batchPreamble, binaryFrameHeader } from '../../ws/ws-frames.js';
 
 export interface PullSinkOptions {
@@ -63,9 +64,8 @@ export class SinglePreambles {
 export class PullConnection implements PullSink {
   private session: Session | null = null;
   private awaitingAck = false;
-  private lastSent = Date.now();
   private readonly pacer: FramePacer;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly heartbeat: IdleHeartbeat;
   private draining = false;
   private closed = false;
   private readonly afterWrite = () => {
@@ -95,7 +95,8 @@ export class PullConnection implements PullSink {
       }
     });
     ws.once('close', () => this.stop());
-    if (options.header && options.heartbeatMs > 0) this.scheduleHeartbeat(options.heartbeatMs);
+    const heartbeatMs = options.header ? options.heartbeatMs : 0;
+    this.heartbeat = new IdleHeartbeat(heartbeatMs, () => this.beat());
   }
 
   attach(session: Session): void {
@@ -164,29 +165,24 @@ export class PullConnection implements PullSink {
   }
 
   private sent(): void {
-    this.lastSent = Date.now();
+    const now = Date.now();
+    this.heartbeat.sent(now);
     if (this.options.ack) this.awaitingAck = true;
-    this.pacer.sent(this.lastSent);
+    this.pacer.sent(now);
   }
 
-  /** Empty batches (`[]` + empty binary frame) after `heartbeatMs` without data. */
-  private scheduleHeartbeat(delay: number): void {
-    this.heartbeat = setTimeout(() => {
-      if (this.closed) return;
-      const idle = Date.now() - this.lastSent;
-      if (idle >= this.options.heartbeatMs && this.canSend()) {
-        this.ws.send('[]');
-        this.ws.send(EMPTY);
-        this.sent();
-      }
-      this.scheduleHeartbeat(Math.max(1, this.options.heartbeatMs - (Date.now() - this.lastSent)));
-    }, delay);
+  /** An empty batch (`[]` + empty binary frame) after `heartbeatMs` without data. */
+  private beat(): void {
+    if (this.closed || !this.canSend()) return;
+    this.ws.send('[]');
+    this.ws.send(EMPTY);
+    this.sent();
   }
 
   private stop(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartbeat) clearTimeout(this.heartbeat);
+    this.heartbeat.stop();
     this.pacer.stop();
     this.session?.close();
   }

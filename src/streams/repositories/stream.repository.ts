@@ -27,7 +27,7 @@ const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as cons
 const EMPTY = Buffer.alloc(0);
 
 type Raw = unknown;
-type RawEntry = [Buffer, Buffer[] | null];
+export type RawEntry = [Buffer, Buffer[] | null];
 
 const LAST_ID = `local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1) if e[1] then return e[1][1] end return ''`;
 const DELETE_IF_STREAM = `if redis.call('TYPE', KEYS[1]).ok == 'stream' then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -586,7 +586,8 @@ export function toStreamerError(err: unknown): StreamerError {
   return new StreamerError(ErrorCode.Unavailable, `Redis unavailable: ${message}`);
 }
 
-function toEntry(raw: RawEntry): Entry {
+/** One raw `[id, [field, value, …]]` reply item as an entry (the payload of field `d`). */
+export function toEntry(raw: RawEntry): Entry {
   const [id, fields] = raw;
   return { id: id.toString('latin1'), data: payloadOf(fields) };
 }

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { StreamsModule } from '../streams/streams.module.js';
+import { SyncGateway } from './sync.gateway.js';
+
+/**
+ * Synchronized multi-stream pulls and per-stream decimation over WebSocket (docs/sync.md). HTTP
+ * GET reads of the same kind are the data feature's, through the core's `SyncReader`.
+ */
+@Module({
+  imports: [StreamsModule],
+  providers: [SyncGateway],
+})
+export class SyncModule {}
