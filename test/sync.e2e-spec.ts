@@ -2,6 +2,7 @@ import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { bearer, mint, SECRET, wsOpen, wsRefusal } from './support/auth.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
+import { parseMcap } from './support/mcap.js';
 import { RedisServer } from './support/redis-server.js';
 import { expectEventually, TestSocket } from './support/ws.js';
 
@@ -241,6 +242,34 @@ describe('synchronized pulls and decimation', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.message).toContain(message);
+  });
+
+  it('thins an MCAP export with rate: the newest entry of each window, other streams in full', async () => {
+    const [cam, imu] = [key('cam'), key('imu')];
+    for (let ms = 1000; ms < 4000; ms += 100) await add(cam, `${ms}-0`);
+    for (const id of ['1500-0', '1600-0', '2500-0']) await add(imu, id);
+    const path = `${encodeURIComponent(cam)}+${encodeURIComponent(imu)}`;
+    const res = await fetch(
+      `${server.http}/data/${path}/export?rate=${encodeURIComponent(cam)}:1&compression=none`,
+    );
+    expect(res.status).toBe(200);
+    const mcap = parseMcap(new Uint8Array(await res.arrayBuffer()));
+    const topics = new Map([...mcap.channels].map(([id, c]) => [id, c.topic]));
+    const messages = mcap.messages.map(
+      (m) => `${topics.get(m.channelId) === cam ? 'cam' : 'imu'}:${m.logTime / 1_000_000n}`,
+    );
+    expect(messages).toEqual([
+      'imu:1500',
+      'imu:1600',
+      'cam:1900',
+      'imu:2500',
+      'cam:2900',
+      'cam:3900',
+    ]);
+    const refused = await fetch(
+      `${server.http}/data/${path}/export?rate=${encodeURIComponent(cam)}:x`,
+    );
+    expect(refused.status).toBe(400);
   });
 
   it('leaves plain pulls of the same path alone', async () => {
