@@ -297,7 +297,16 @@ export class DataHttpService implements OnModuleDestroy {
     count: number,
     params: SyncParams,
   ): Promise<ReadResult> {
-    const page = await this.syncReader.page(sids, given, count, params);
+    // Read no more than the answer's header can describe (a tuple or a round of windows has
+    // one item per stream at most), so that nothing read is dropped and read again next time.
+    const itemBytes = Math.max(...sids.map((sid) => asciiJson(JSON.stringify(sid)).length)) + 32;
+    const fits = Math.floor(MAX_ENTRY_OFFSET_BYTES / itemBytes / sids.length);
+    const page = await this.syncReader.page(
+      sids,
+      given,
+      Math.max(1, Math.min(count, fits)),
+      params,
+    );
     let { batch, tuples, cursors } = page;
     const fit = fittingEntries(batch, MAX_ENTRY_OFFSET_BYTES, this.config.PULL_BATCH_BYTES);
     if (fit < batch.length) {
