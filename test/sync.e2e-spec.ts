@@ -1,3 +1,4 @@
+import { SyncPuller } from '../packages/client/src/index.js';
 import { ReadHub } from '../src/streams/hub/read-hub.js';
 import { startServer, TestServer } from './support/app.js';
 import { bearer, mint, SECRET, wsOpen, wsRefusal } from './support/auth.js';
@@ -270,6 +271,26 @@ describe('synchronized pulls and decimation', () => {
       `${server.http}/data/${path}/export?rate=${encodeURIComponent(cam)}:x`,
     );
     expect(refused.status).toBe(400);
+  });
+
+  it("yields tuples from the TypeScript client's SyncPuller", async () => {
+    const [cam, imu] = [key('cam'), key('imu')];
+    for (const id of ['1000-0', '2000-0']) await add(cam, id);
+    for (const id of ['1003-0', '2100-0']) await add(imu, id);
+    const tuples = new SyncPuller([cam, imu], {
+      url: server.http,
+      lastEntryId: '0',
+      sync: { reference: cam, toleranceMs: 20 },
+    });
+    const got: string[] = [];
+    for await (const { reference, partners } of tuples) {
+      const p = partners[imu];
+      got.push(
+        `${reference.id} ${p ? `${p.entry.id} ${p.dtMs} ${p.entry.data.toString()}` : 'missing'}`,
+      );
+      if (got.length === 2) break;
+    }
+    expect(got).toEqual(['1000-0 1003-0 3 1003-0', '2000-0 missing']);
   });
 
   it('leaves plain pulls of the same path alone', async () => {
