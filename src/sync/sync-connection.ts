@@ -6,6 +6,7 @@ import type { EntrySource } from '../streams/sync/decimated-source.js';
 import type { SyncSink } from '../streams/sync/sync-session.js';
 import { Tuple, tuplesFrame } from '../streams/sync/tuple.js';
 import { IdleHeartbeat } from '../ws/idle-heartbeat.js';
+import { SocketBacklog } from '../ws/socket-backlog.js';
 import { closeWithError } from '../ws/socket-errors.js';
 
 export interface SyncConnectionOptions {
@@ -30,15 +31,9 @@ const EMPTY = Buffer.alloc(0);
 export class SyncConnection implements SyncSink {
   private session: EntrySource | null = null;
   private awaitingAck = false;
-  private draining = false;
   private closed = false;
   private readonly heartbeat: IdleHeartbeat;
-  private readonly afterWrite = () => {
-    if (this.draining && this.ws.bufferedAmount < this.options.highWater >> 1) {
-      this.draining = false;
-      this.session?.pump();
-    }
-  };
+  private readonly backlog: SocketBacklog;
 
   constructor(
     private readonly ws: WebSocket,
@@ -51,6 +46,7 @@ export class SyncConnection implements SyncSink {
       }
     });
     ws.once('close', () => this.stop());
+    this.backlog = new SocketBacklog(ws, options.highWater, () => this.session?.pump());
     this.heartbeat = new IdleHeartbeat(options.heartbeatMs, () => {
       if (this.closed || !this.canSend()) return;
       this.ws.send('[]');
@@ -65,10 +61,7 @@ export class SyncConnection implements SyncSink {
 
   canSend(): boolean {
     if (this.closed || this.awaitingAck || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount >= this.options.highWater) {
-      this.draining = true;
-      return false;
-    }
+    if (this.backlog.full()) return false;
     return true;
   }
 
@@ -89,7 +82,7 @@ export class SyncConnection implements SyncSink {
             batch.map((e) => e.data),
             offset,
           );
-    this.ws.send(body, this.afterWrite);
+    this.ws.send(body, this.backlog.afterWrite);
     this.sent();
     this.options.onDelivered?.(batch.length, offset);
   }

@@ -7,6 +7,7 @@ import { batchHeader, gapFrame } from '../protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from '../../ws/socket-errors.js';
 import { IdleHeartbeat } from '../../ws/idle-heartbeat.js';
+import { SocketBacklog } from '../../ws/socket-backlog.js';
 import { batchPreamble, binaryFrameHeader } from '../../ws/ws-frames.js';
 
 export interface PullSinkOptions {
@@ -66,14 +67,8 @@ export class PullConnection implements PullSink {
   private awaitingAck = false;
   private readonly pacer: FramePacer;
   private readonly heartbeat: IdleHeartbeat;
-  private draining = false;
   private closed = false;
-  private readonly afterWrite = () => {
-    if (this.draining && this.ws.bufferedAmount < this.options.highWater >> 1) {
-      this.draining = false;
-      this.session?.pump();
-    }
-  };
+  private readonly backlog: SocketBacklog;
 
   constructor(
     private readonly ws: WebSocket,
@@ -95,6 +90,7 @@ export class PullConnection implements PullSink {
       }
     });
     ws.once('close', () => this.stop());
+    this.backlog = new SocketBacklog(ws, options.highWater, () => this.session?.pump());
     const heartbeatMs = options.header ? options.heartbeatMs : 0;
     this.heartbeat = new IdleHeartbeat(heartbeatMs, () => this.beat());
   }
@@ -105,10 +101,7 @@ export class PullConnection implements PullSink {
 
   canSend(): boolean {
     if (this.closed || this.awaitingAck || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount >= this.options.highWater) {
-      this.draining = true;
-      return false;
-    }
+    if (this.backlog.full()) return false;
     return this.pacer.ready();
   }
 
@@ -149,10 +142,10 @@ export class PullConnection implements PullSink {
       held,
       written
         ? (err?: Error | null) => {
-            this.afterWrite();
+            this.backlog.afterWrite();
             if (!err) written();
           }
-        : this.afterWrite,
+        : this.backlog.afterWrite,
     );
     socket.uncork();
     this.sent();
