@@ -24,6 +24,7 @@ const SUITES = [
   'gaps',
   'retention',
   'mcap',
+  'sync',
 ];
 
 module.exports = {

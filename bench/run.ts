@@ -5,7 +5,8 @@
  *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
  *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
  *                        e = catch-up memory; g = consumer groups next to plain pullers;
- *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name)
+ *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name;
+ *                        s = synchronized pulls and decimation: s1 pairing, s2 history, s3 live)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -39,10 +40,12 @@ import {
   ServerHandle,
   sleep,
   spawnServer,
+  SpawnOptions,
   verifyClientMasking,
   waitServerReady,
 } from './lib.js';
 import { RedisCluster } from '../test/support/redis-cluster.js';
+import { RedisServer } from '../test/support/redis-server.js';
 import {
   BenchContext,
   fanout,
@@ -57,6 +60,7 @@ import {
   catchUp,
   WorkloadResult,
 } from './workloads.js';
+import { historyDecimation, liveDecimation, syncPairing } from './sync-workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Compiled to dist-bench/bench/run.js; the project root is two levels up.
@@ -74,6 +78,9 @@ const COUNTS = {
   groups: { full: 3_000, quick: 100 },
   record256k: { full: 1_000, quick: 50 },
   bigExportMiB: { full: 2_048, quick: 64 },
+  syncSeconds: { full: 60, quick: 5 },
+  historyMinutes: { full: 10, quick: 1 },
+  liveSeconds: { full: 20, quick: 5 },
 };
 
 function parse() {
@@ -91,13 +98,13 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d,e,g,m')
+    (values.only ?? 'a,b,c,d,e,g,m,s')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
   const known = ['a', 'b', 'c', 'd', 'e', 'g', 'm', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
-  known.push('mexp', 'mimp', 'mbig');
+  known.push('mexp', 'mimp', 'mbig', 's', 's1', 's2', 's3');
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -262,7 +269,8 @@ async function main(): Promise<number> {
     };
     const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
     const gc = (globalThis as { gc?: () => void }).gc;
-    const steps = workloads(ctx, n);
+    const isolated: Isolated = (label, run) => onPrivateRedis(opts, key, label, ctx, run);
+    const steps = workloads(ctx, n, isolated);
     for (const [letter, name, step] of steps) {
       if (!opts.only.has(letter) && !opts.only.has(name)) continue;
       gc?.();
@@ -386,12 +394,7 @@ async function onCluster(
   let server: ServerHandle | null = null;
   try {
     server = await spawnServer({
-      mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
-      nodeArgs: [...productionNodeFlags(), ...opts.serverArgs],
-      redisUrl: cluster.url,
-      maxlen: opts.maxlen,
-      logPath: join(tmpdir(), `redis-streamer-bench-cluster-${process.pid}.log`),
-      exitHook: join(here, 'exit-hook.js'),
+      ...serverOptions(opts, cluster.url, 'cluster', opts.maxlen),
       env: { REDIS_CLUSTER: 'true' },
     });
     await waitServerReady(server.url, key('cluster-ready'), 90_000);
@@ -409,7 +412,8 @@ async function onCluster(
       key,
       redisConnections: async () => (pid !== null ? serverRedisConnections(pid, ports) : null),
     };
-    for (const [letter, name, step] of workloads(ctx, n)) {
+    const notIsolated: Isolated = () => Promise.reject(new Error('not on the cluster'));
+    for (const [letter, name, step] of workloads(ctx, n, notIsolated)) {
       if (!CLUSTER_WORKLOADS.has(name) || (!opts.only.has(letter) && !opts.only.has(name)))
         continue;
       await runWorkload(results, name, step, 'cluster:');
@@ -418,6 +422,51 @@ async function onCluster(
     await server?.stop();
     dropRedis(redis);
     await cluster.stop();
+  }
+}
+
+/** A second server of the run (over another Redis), started like the first. */
+function serverOptions(
+  opts: ReturnType<typeof parse>,
+  redisUrl: string,
+  label: string,
+  maxlen: number,
+): SpawnOptions {
+  return {
+    mainJs: process.env.BENCH_SERVER_MAIN ?? join(root, 'dist', 'main.js'),
+    nodeArgs: [...productionNodeFlags(), ...opts.serverArgs],
+    redisUrl,
+    maxlen,
+    logPath: join(tmpdir(), `redis-streamer-bench-${label}-${process.pid}.log`),
+    exitHook: join(here, 'exit-hook.js'),
+  };
+}
+
+/** Runs a workload on a server of its own over a private Redis (see `onPrivateRedis`). */
+type Isolated = <T>(label: string, run: (ctx: BenchContext) => Promise<T>) => Promise<T>;
+
+/**
+ * A workload whose Redis command counts must be its own (INFO commandstats deltas): a
+ * throwaway redis-server and a second gateway on it, stopped (by pid) at the end.
+ */
+async function onPrivateRedis<T>(
+  opts: ReturnType<typeof parse>,
+  key: (label: string) => string,
+  label: string,
+  ctx: BenchContext,
+  run: (ctx: BenchContext) => Promise<T>,
+): Promise<T> {
+  const redisServer = await RedisServer.start();
+  const redis = await connectRedis(redisServer.url, 'bench-control');
+  let server: ServerHandle | null = null;
+  try {
+    server = await spawnServer(serverOptions(opts, redisServer.url, label, 0));
+    await waitServerReady(server.url, key(`${label}-ready`), 90_000);
+    return await run({ ...ctx, url: server.url, redisUrl: redisServer.url, redis });
+  } finally {
+    await server?.stop();
+    dropRedis(redis);
+    await redisServer.dispose();
   }
 }
 
@@ -434,6 +483,7 @@ interface Results {
 function workloads(
   ctx: BenchContext,
   n: (k: keyof typeof COUNTS) => number,
+  isolated: Isolated,
 ): [string, string, () => Promise<WorkloadResult>][] {
   return [
     ['a', 'a1', () => pushThroughput(ctx, '100B-1', 100, 1, n('push100'), 60_000, 0.5)],
@@ -458,6 +508,10 @@ function workloads(
     ['m', 'mimp', () => importThroughput(ctx, n('record256k'), 256 * 1024)],
     // Only by name: it puts 2 GiB into Redis for a while.
     ['mbig', 'mbig', () => bigExport(ctx, n('bigExportMiB') * 1024 * 1024)],
+    ['s', 's1', () => syncPairing(ctx, n('syncSeconds'))],
+    // On a private Redis: its command counts are the workload's own.
+    ['s', 's2', () => isolated('s2', (own) => historyDecimation(own, n('historyMinutes')))],
+    ['s', 's3', () => liveDecimation(ctx, n('liveSeconds'))],
   ];
 }
 

@@ -92,6 +92,11 @@ expect_line '^received 300 entries in ([3-9]|[1-9][0-9]+) batches' "$out"
 step "python wire protocol (websockets only)" "$py" examples/python/wire_protocol.py "$run:wire" --count 5 | tee "$out"
 expect_line '^pulled the same 5 entries back' "$out"
 
+echo "== examples: python synchronized pull of three streams (tuples nearest in time)"
+timeout "$limit" "$py" examples/python/sync_pull.py "$run:sync" --seconds 2 >"$out"
+tail -n 3 "$out"
+expect_line '^received 60 tuples, largest time difference ([0-9]|1[0-9]|20) ms' "$out"
+
 step "python client CLI: push_increment, pull_raw" bash -c '
   "$1" -m redis_streamer push_increment "$2" --max_value 20 --url "$RS_URL" --plain &&
   "$1" -m redis_streamer pull_raw "$2" --last_entry_id 0 --limit 20 --url "$RS_URL" --plain | tail -n 1' _ "$py" "$run:cli" | tee "$out"

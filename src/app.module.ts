@@ -14,6 +14,7 @@ import { RecordingModule } from './recording/recording.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SiteModule } from './site/site.module.js';
 import { StreamsModule } from './streams/streams.module.js';
+import { SyncModule } from './sync/sync.module.js';
 
 /** The whole service. `AppModule.forRoot(overrides)` lets tests change settings. */
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         // Before DataModule: `POST /data/import` must be matched before `POST /data/{sid}`.
         RecordingModule,
         DataModule,
+        SyncModule,
         StreamsApiModule,
         DevicesModule,
         HealthModule,

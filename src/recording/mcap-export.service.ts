@@ -12,7 +12,9 @@ import { BoundedRange, rangeWithin } from '../streams/repositories/bounded-range
 import { compareIds, idMillis } from '../streams/ids/entry-id.js';
 import { parseSidList } from '../streams/ids/sid.js';
 import { StreamMetaRepository } from '../streams/repositories/stream-meta.repository.js';
+import { SamplingRepository } from '../streams/repositories/sampling.repository.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
+import { parseRates } from '../streams/sync/sync-options.js';
 import type { Entry } from '../streams/repositories/stream.types.js';
 import { ChannelPlan, exportChannel } from './mcap-channels.js';
 import type { ExportQuery } from './recording-query.dto.js';
@@ -44,6 +46,8 @@ const MIN_LANE_BYTES = 64 * 1024;
 const ZSTD_LEVEL = 3;
 /** Bytes of large garbage an export leaves per payload byte (see `refill`). */
 const GARBAGE_PER_BYTE = 8;
+/** Windows one page of a decimated stream covers at most. */
+const WINDOWS_PER_PAGE = 256;
 /** MCAP's `sequence` is 32 bits. */
 const MAX_SEQUENCE = 0xffffffff;
 
@@ -65,8 +69,13 @@ interface Lane {
   more: boolean;
   estimate: number;
   /** The next page, being read while this one is written. */
-  ahead: Promise<BoundedRange> | null;
+  ahead: Promise<Page> | null;
+  /** With `rate`: the decimation window (ms); null = every entry. */
+  windowMs: number | null;
 }
+
+/** A page of a lane: bounded entries, and with `rate` the cursor after the last window read. */
+type Page = BoundedRange & { cursor?: string };
 
 /** The client went away: the export stops without a word. */
 class ClientGone extends Error {}
@@ -95,6 +104,7 @@ export class McapExportService implements BeforeApplicationShutdown {
   constructor(
     private readonly repository: StreamRepository,
     private readonly meta: StreamMetaRepository,
+    private readonly sampling: SamplingRepository,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
@@ -109,6 +119,7 @@ export class McapExportService implements BeforeApplicationShutdown {
     const now = Date.now();
     const start = parseBound(query.start, 'start', now);
     const end = parseBound(query.end, 'end', now);
+    const rates = query.rate === undefined ? null : parseRates(query.rate, sids);
     if (start.id !== '-' && end.id !== '+' && compareIds(start.id, end.id) > 0) {
       throw badRequest(`start (${query.start}) is after end (${query.end})`);
     }
@@ -134,6 +145,7 @@ export class McapExportService implements BeforeApplicationShutdown {
       more: true,
       estimate: 0,
       ahead: null,
+      windowMs: rates?.get(sid) ?? null,
     }));
     await Promise.all(lanes.map((lane) => this.refill(lane, budget)));
     for (let i = 0; i < lanes.length; i++)
@@ -207,6 +219,7 @@ export class McapExportService implements BeforeApplicationShutdown {
         ['streams', JSON.stringify(lanes.map((l) => l.sid))],
         ['start', query.start],
         ['end', query.end],
+        ...(query.rate === undefined ? [] : [['rate', query.rate] as [string, string]]),
         ['exported_at', new Date().toISOString()],
       ]),
     });
@@ -268,13 +281,14 @@ export class McapExportService implements BeforeApplicationShutdown {
   private async refill(lane: Lane, budget: number): Promise<void> {
     const read = lane.ahead ?? this.read(lane, lane.cursor, budget, lane.estimate);
     lane.ahead = null;
-    const { entries, estimate, more } = await read;
+    const { entries, estimate, more, cursor } = await read;
     lane.page = entries;
     lane.at = 0;
     lane.more = more;
     lane.estimate = estimate;
+    if (cursor !== undefined) lane.cursor = cursor;
     if (entries.length === 0) return;
-    lane.cursor = entries[entries.length - 1].id;
+    if (cursor === undefined) lane.cursor = entries[entries.length - 1].id;
     let bytes = 0;
     for (const entry of entries) bytes += entry.data.length;
     this.observer.pulled(entries.length, bytes);
@@ -288,7 +302,13 @@ export class McapExportService implements BeforeApplicationShutdown {
     }
   }
 
-  private read(lane: Lane, after: string, budget: number, estimate: number): Promise<BoundedRange> {
+  /** The next page after `after`: bounded by `budget`; with `rate`, one entry per window. */
+  private read(lane: Lane, after: string, budget: number, estimate: number): Promise<Page> {
+    if (lane.windowMs !== null) {
+      return this.sampling
+        .newestPerWindow(lane.sid, after, lane.windowMs, lane.end, WINDOWS_PER_PAGE, budget)
+        .then(({ entries, cursor, more }) => ({ entries, cursor, more, estimate }));
+    }
     const all = Number.MAX_SAFE_INTEGER;
     return rangeWithin(this.repository, lane.sid, after, all, budget, estimate, { end: lane.end });
   }

@@ -35,8 +35,10 @@ function IsWindowBound(side: 'start' | 'end'): PropertyDecorator {
   });
 }
 
-/** `GET /data/{sid}/export?start=-&end=+&compression=zstd` */
+/** `GET /data/{sid}/export?start=-&end=+&compression=zstd&rate=cam:1` */
 export class ExportQuery {
+  /** Per-stream decimation (`cam:1,imu:0`; docs/sync.md): the newest entry of each window. */
+  @IsOptional() @IsString() @MaxLength(16 * 1024) rate?: string;
   @IsWindowBound('start') start = '-';
   @IsWindowBound('end') end = '+';
   @IsIn(['zstd', 'none'], { message: 'compression must be zstd or none' })

@@ -7,16 +7,30 @@ import { GroupRepository } from './repositories/group.repository.js';
 import { HubRepository } from './repositories/hub.repository.js';
 import { StreamMetaRepository } from './repositories/stream-meta.repository.js';
 import { StreamRepository } from './repositories/stream.repository.js';
+import { SamplingRepository } from './repositories/sampling.repository.js';
+import { SyncReader } from './sync/sync-reader.js';
+import { SyncSessions } from './sync/sync-sessions.js';
 
-const repositories = [StreamRepository, StreamMetaRepository, GroupRepository, HubRepository];
+const CORE_PROVIDERS = [
+  StreamRepository,
+  StreamMetaRepository,
+  GroupRepository,
+  HubRepository,
+  SamplingRepository,
+  ReadHub,
+  PullSessions,
+  GroupSessions,
+  SyncSessions,
+  SyncReader,
+];
 
 /**
- * The streams core: its repositories (streams, their metadata, consumer groups, the hub's reads),
- * the shared live read hub and its sessions.
+ * The streams core: its repositories (streams, their metadata, consumer groups, the hub's reads,
+ * sampled reads), the shared live read hub and its sessions (pull, consumer group, synchronized).
  */
 @Module({
   imports: [DataObserverModule],
-  providers: [...repositories, ReadHub, PullSessions, GroupSessions],
-  exports: [...repositories, ReadHub, PullSessions, GroupSessions],
+  providers: CORE_PROVIDERS,
+  exports: CORE_PROVIDERS,
 })
 export class StreamsModule {}

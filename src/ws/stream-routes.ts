@@ -45,6 +45,11 @@ export interface StreamRoute<P extends { sids: string[] }> {
   kind: string;
   /** The query DTO, validated before the upgrade; its `forSids` gives the connection's params. */
   query: ClassConstructor<HandshakeQuery<P>>;
+  /**
+   * When given, the route takes only the handshakes whose query it accepts; the others go on to
+   * the routes registered after it (a feature serving a path with a parameter of its own).
+   */
+  accepts?(query: URLSearchParams): boolean;
   /** What the caller's token must allow (when auth is on), checked before the upgrade. */
   access(params: P): readonly AccessNeed[];
   /** Called once the socket is open. A throw closes that socket only (error frame, 1011). */
@@ -76,6 +81,7 @@ export class StreamRoutes {
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
+  /** Routes are tried in the order they were registered. */
   register<P extends { sids: string[] }>(route: StreamRoute<P>): void {
     const { kind, query } = route;
     const maxPayload = this.config.MAX_PAYLOAD_BYTES;
@@ -89,6 +95,7 @@ export class StreamRoutes {
       kind,
       server,
       match: (url) => {
+        if (route.accepts && !route.accepts(url.searchParams)) return null;
         const found = matchPath(url.pathname);
         if (!found) return null;
         const sids = parseSidList(found.params.sid, this.config.MAX_SIDS_PER_REQUEST);

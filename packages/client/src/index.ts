@@ -12,6 +12,8 @@ export { Pusher } from './pusher.js';
 export type { PusherOptions } from './pusher.js';
 export { Puller } from './puller.js';
 export type { GapEvent, PullerOptions, ReconnectEvent, ReconnectOptions } from './puller.js';
+export { SyncPuller } from './sync-puller.js';
+export type { SyncOptions, SyncTuple, TupleDescription, TuplePartner } from './sync.js';
 export { getEntries, postEntries } from './http-data.js';
 export type { HttpEntry, HttpReadOptions, HttpReadResult } from './http-data.js';
 export { GraphQLClient, GraphQLRequestError, listStreams } from './graphql.js';

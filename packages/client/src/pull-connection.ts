@@ -2,6 +2,7 @@ import { RawData, WebSocket } from 'ws';
 import { FATAL_CLOSE_CODES, parseErrorBody, StreamerClientError } from './errors.js';
 import { BatchHeader, parseBatchHeader, PulledEntry, splitBatch } from './frames.js';
 import type { GapEvent } from './puller.js';
+import { isTuplesFrame, TupleDescription } from './sync.js';
 
 /** How one pull connection ended. */
 export interface Outcome {
@@ -24,6 +25,8 @@ export interface PullConnectionOptions {
 export interface PullSink {
   entries(entries: PulledEntry[]): void;
   gap(gap: GapEvent): void;
+  /** A synchronized pull's tuples frame (`tuples=1`): comes before its batch. */
+  tuples(tuples: TupleDescription[]): void;
 }
 
 /**
@@ -120,6 +123,7 @@ export class PullConnection {
         const parsed: unknown = JSON.parse(buf.toString('utf8'));
         if (Array.isArray(parsed)) this.header = parseBatchHeader(parsed);
         else if (isGapFrame(parsed)) this.sink.gap(parsed.gap);
+        else if (isTuplesFrame(parsed)) this.sink.tuples(parsed.tuples);
         else this.serverError = parseErrorBody(buf.toString('utf8'));
       } catch (err) {
         this.lastError = `bad batch header: ${(err as Error).message}`;

@@ -4,6 +4,7 @@ import { PulledEntry } from './frames.js';
 import { getEntries } from './http-data.js';
 import { Outcome, PullConnection } from './pull-connection.js';
 import { sleep } from './sleep.js';
+import { rateParam, SyncOptions, TupleDescription } from './sync.js';
 import { queryString, sidSegment, wsBase } from './urls.js';
 
 export interface ReconnectOptions {
@@ -58,6 +59,18 @@ export interface PullerOptions extends AuthOptions {
    * the entries before it were consumed, before the entry it ends at (`gap.to`).
    */
   onGap?: (gap: GapEvent) => void;
+  /**
+   * A synchronized pull (docs/sync.md): batches are tuples of an entry of `sync.reference` and
+   * each other stream's entry nearest in time. Iterate a `SyncPuller` to get them as tuples.
+   */
+  sync?: SyncOptions;
+  /** Decimation per stream, in entries a second (`{ cam: 2 }`; 0 = in full). */
+  rate?: Record<string, number>;
+  /**
+   * Asks for the tuples frame (`tuples=1`, with `sync`) and is called with each batch's tuples,
+   * in order, before its entries are consumed (`SyncPuller` uses it).
+   */
+  onTuples?: (tuples: TupleDescription[]) => void;
   /** Aborting ends the iteration (like `close()`). */
   signal?: AbortSignal;
 }
@@ -91,7 +104,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
   /** Connections lost and re-established (or attempted) so far. */
   reconnects = 0;
   private readonly cursors = new Map<string, string>();
-  private queue: (PulledEntry | { gap: GapEvent })[] = [];
+  private queue: (PulledEntry | { gap: GapEvent } | { tuples: TupleDescription[] })[] = [];
   private waiter: (() => void) | null = null;
   private connection: PullConnection | null = null;
   private paused = false;
@@ -132,6 +145,10 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       const entry = this.queue.shift();
       if (entry && 'gap' in entry) {
         this.options.onGap?.(entry.gap);
+        continue;
+      }
+      if (entry && 'tuples' in entry) {
+        this.options.onTuples?.(entry.tuples);
         continue;
       }
       if (entry) {
@@ -254,6 +271,11 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       block: o.block,
       ack: o.ack ? true : undefined,
       gaps: o.onGap ? true : undefined,
+      sync: o.sync?.reference,
+      tolerance_ms: o.sync?.toleranceMs,
+      max_wait_ms: o.sync?.maxWaitMs,
+      tuples: o.sync && o.onTuples ? true : undefined,
+      rate: o.rate ? rateParam(o.rate) : undefined,
       access_token: accessToken(o),
     })}`;
     const block = o.block ?? 5000;
@@ -263,6 +285,7 @@ export class Puller implements AsyncIterableIterator<PulledEntry> {
       {
         entries: (entries) => this.received(entries, connection),
         gap: (gap) => this.queue.push({ gap }),
+        tuples: (tuples) => this.queue.push({ tuples }),
       },
     );
     this.connection = connection;

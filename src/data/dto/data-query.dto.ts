@@ -5,6 +5,7 @@ import { cursorsFor } from '../../streams/ids/cursors.js';
 import { deviceStreamPrefix, devicesOf, IsDeviceId } from '../../devices/device-id.js';
 import type { GroupAck } from '../../streams/sessions/group-session.js';
 import { IsCursorList, IsGroupName } from '../../streams/ids/validators.js';
+import { SyncQueryFields } from '../../streams/sync/sync-query.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),
@@ -118,8 +119,11 @@ export class PullQuery {
   }
 }
 
-/** `GET /data/{sid}?last_entry_id=$&count=1&latest=0&block=0` */
-export class ReadQuery {
+/**
+ * `GET /data/{sid}?last_entry_id=$&count=1&latest=0&block=0`, and with `sync` / `rate` a page of
+ * tuples or decimated streams (docs/sync.md).
+ */
+export class ReadQuery extends SyncQueryFields {
   @IsCursorList() last_entry_id = '$';
   @IntQuery(1, MAX_COUNT) count = 1;
   @BoolQuery() latest = false;
@@ -133,6 +137,7 @@ export class ReadQuery {
     const group = groupOf(this.group, this.consumer, this.ack);
     if (group && this.latest)
       throw badRequest('latest does not go with group: group consumers share every entry');
+    if (this.wantsSync()) checkSyncRead(this, group);
     return {
       group,
       sids,
@@ -142,6 +147,15 @@ export class ReadQuery {
       block: this.block,
     };
   }
+}
+
+/** What an HTTP read with `sync` or `rate` refuses (it answers at once, in order). */
+function checkSyncRead(q: ReadQuery, group: GroupParams | null): void {
+  const what = q.sync !== undefined ? 'sync' : 'rate';
+  if (group) throw badRequest(`${what} does not go with group: consumer groups share entries out`);
+  if (q.latest) throw badRequest(`${what} does not go with latest on HTTP GET`);
+  if (q.block > 0)
+    throw badRequest(`${what} does not go with block on HTTP GET: it answers at once`);
 }
 
 /** The consumer-group parameters, checked together (null: not a group read). */

@@ -48,6 +48,7 @@ export class DataHttpController {
     const result = await this.data.read(sidSegment(req), query, gone.signal);
     res.setHeader('entry-offset', result.entryOffset);
     res.setHeader('x-last-entry-id', result.lastEntryId);
+    if (result.syncTuples !== undefined) res.setHeader('x-sync-tuples', result.syncTuples);
     if (result.onSent) res.once('finish', result.onSent);
     return new StreamableFile(result.body, {
       type: 'application/octet-stream',

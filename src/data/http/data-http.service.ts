@@ -15,6 +15,9 @@ import {
 } from '../../streams/sessions/pull-session.js';
 import { PullSessions } from '../../streams/sessions/pull-sessions.js';
 import { assertDataSid, parseSidList } from '../../streams/ids/sid.js';
+import type { SyncParams } from '../../streams/sync/sync-options.js';
+import { SyncReader } from '../../streams/sync/sync-reader.js';
+import { tupleJson } from '../../streams/sync/tuple.js';
 import { StreamRepository } from '../../streams/repositories/stream.repository.js';
 import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
 import { packBatch } from '../protocol.js';
@@ -51,6 +54,8 @@ export interface ReadResult {
   /** The cursor to pass next time: one id per sid, joined by `+`. */
   lastEntryId: string;
   entries: number;
+  /** `sync` reads: the tuples of the answer, as JSON (`x-sync-tuples`). */
+  syncTuples?: string;
   /** A group read: call once the answer is written (its entries are acknowledged then). */
   onSent?: () => void;
 }
@@ -77,6 +82,7 @@ export class DataHttpService implements OnModuleDestroy {
     private readonly repository: StreamRepository,
     private readonly sessions: PullSessions,
     private readonly groups: GroupSessions,
+    private readonly syncReader: SyncReader,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
@@ -110,6 +116,7 @@ export class DataHttpService implements OnModuleDestroy {
       block,
       group,
     } = query.forSids(parseSidList(segment, this.config.MAX_SIDS_PER_REQUEST));
+    if (query.wantsSync()) return this.readSynced(sids, given, count, query.syncParams(sids));
     if (group) return this.readGroup(sids, given, count, block, group, signal);
 
     const { cursors, batch: ready } = latest
@@ -277,6 +284,63 @@ export class DataHttpService implements OnModuleDestroy {
       this.waits.add(onAbort);
       void session.start();
     });
+  }
+
+  /**
+   * `sync` / `rate` (docs/sync.md): a page of tuples or of decimated streams, answered at once;
+   * `x-sync-tuples` describes the tuples. A page cut short by the header or body bound ends
+   * with a whole tuple, and each cut stream continues after its last entry sent.
+   */
+  private async readSynced(
+    sids: string[],
+    given: string[],
+    count: number,
+    params: SyncParams,
+  ): Promise<ReadResult> {
+    // Read no more than the answer's header can describe (a tuple or a round of windows has
+    // one item per stream at most), so that nothing read is dropped and read again next time.
+    const itemBytes = Math.max(...sids.map((sid) => asciiJson(JSON.stringify(sid)).length)) + 32;
+    const fits = Math.floor(MAX_ENTRY_OFFSET_BYTES / itemBytes / sids.length);
+    const page = await this.syncReader.page(
+      sids,
+      given,
+      Math.max(1, Math.min(count, fits)),
+      params,
+    );
+    let { batch, tuples, cursors } = page;
+    const fit = fittingEntries(batch, MAX_ENTRY_OFFSET_BYTES, this.config.PULL_BATCH_BYTES);
+    if (fit < batch.length) {
+      if (tuples) {
+        let kept = 0;
+        let entries = 0;
+        for (const t of tuples) {
+          const size = 1 + t.members.filter((m) => m.id !== null).length;
+          if (kept > 0 && entries + size > fit) break;
+          kept++;
+          entries += size;
+        }
+        tuples = tuples.slice(0, kept);
+        batch = batch.slice(0, entries);
+      } else {
+        batch = batch.slice(0, fit);
+      }
+      const last = new Map<string, string>();
+      for (const entry of batch) last.set(entry.sid, entry.id);
+      cursors = sids.map((sid, i) =>
+        page.batch.some((e, j) => j >= batch.length && e.sid === sid)
+          ? (last.get(sid) ?? given[i])
+          : cursors[i],
+      );
+    }
+    const { header, body } = packBatch(batch);
+    this.observer.pulled(batch.length, body.length);
+    return {
+      body,
+      entryOffset: asciiJson(header),
+      lastEntryId: cursors.join('+'),
+      entries: batch.length,
+      syncTuples: tuples ? asciiJson(JSON.stringify(tuples.map(tupleJson))) : undefined,
+    };
   }
 
   private answer(sids: string[], cursors: string[], all: BatchEntry[]): ReadResult {

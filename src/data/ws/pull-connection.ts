@@ -5,6 +5,8 @@ import type { Gap } from '../../streams/sessions/gaps.js';
 import { batchHeader, gapFrame } from '../protocol.js';
 import { FramePacer } from './frame-pacer.js';
 import { closeWithError } from '../../ws/socket-errors.js';
+import { IdleHeartbeat } from '../../ws/idle-heartbeat.js';
+import { SocketBacklog } from '../../ws/socket-backlog.js';
 import { batchPreamble, FrameWriter } from '../../ws/ws-frames.js';
 
 export interface PullSinkOptions {
@@ -62,17 +64,10 @@ export class SinglePreambles {
 export class PullConnection implements PullSink {
   private session: Session | null = null;
   private awaitingAck = false;
-  private lastSent = Date.now();
   private readonly pacer: FramePacer;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private draining = false;
+  private readonly heartbeat: IdleHeartbeat;
   private closed = false;
-  private readonly afterWrite = () => {
-    if (this.draining && this.ws.bufferedAmount < this.options.highWater >> 1) {
-      this.draining = false;
-      this.session?.pump();
-    }
-  };
+  private readonly backlog: SocketBacklog;
 
   constructor(
     private readonly ws: WebSocket,
@@ -94,7 +89,9 @@ export class PullConnection implements PullSink {
       }
     });
     ws.once('close', () => this.stop());
-    if (options.header && options.heartbeatMs > 0) this.scheduleHeartbeat(options.heartbeatMs);
+    this.backlog = new SocketBacklog(ws, options.highWater, () => this.session?.pump());
+    const heartbeatMs = options.header ? options.heartbeatMs : 0;
+    this.heartbeat = new IdleHeartbeat(heartbeatMs, () => this.beat());
   }
 
   attach(session: Session): void {
@@ -103,10 +100,7 @@ export class PullConnection implements PullSink {
 
   canSend(): boolean {
     if (this.closed || this.awaitingAck || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount >= this.options.highWater) {
-      this.draining = true;
-      return false;
-    }
+    if (this.backlog.full()) return false;
     return this.pacer.ready();
   }
 
@@ -114,10 +108,10 @@ export class PullConnection implements PullSink {
     if (gaps) for (const gap of gaps) this.ws.send(gapFrame(gap));
     const done = written
       ? (err?: Error | null) => {
-          this.afterWrite();
+          this.backlog.afterWrite();
           if (!err) written();
         }
-      : this.afterWrite;
+      : this.backlog.afterWrite;
     let bytes: number;
     if (!this.options.header) {
       bytes = this.frames.binaryFrames(batch, done);
@@ -139,29 +133,24 @@ export class PullConnection implements PullSink {
   }
 
   private sent(): void {
-    this.lastSent = Date.now();
+    const now = Date.now();
+    this.heartbeat.sent(now);
     if (this.options.ack) this.awaitingAck = true;
-    this.pacer.sent(this.lastSent);
+    this.pacer.sent(now);
   }
 
-  /** Empty batches (`[]` + empty binary frame) after `heartbeatMs` without data. */
-  private scheduleHeartbeat(delay: number): void {
-    this.heartbeat = setTimeout(() => {
-      if (this.closed) return;
-      const idle = Date.now() - this.lastSent;
-      if (idle >= this.options.heartbeatMs && this.canSend()) {
-        this.ws.send('[]');
-        this.ws.send(EMPTY);
-        this.sent();
-      }
-      this.scheduleHeartbeat(Math.max(1, this.options.heartbeatMs - (Date.now() - this.lastSent)));
-    }, delay);
+  /** An empty batch (`[]` + empty binary frame) after `heartbeatMs` without data. */
+  private beat(): void {
+    if (this.closed || !this.canSend()) return;
+    this.ws.send('[]');
+    this.ws.send(EMPTY);
+    this.sent();
   }
 
   private stop(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartbeat) clearTimeout(this.heartbeat);
+    this.heartbeat.stop();
     this.pacer.stop();
     this.session?.close();
   }

@@ -6,6 +6,7 @@ import {
 } from '../../data/dto/data-query.dto.js';
 import { MCAP_CONTENT_TYPE } from '../../recording/mcap-export.service.js';
 import { MAX_SPEED, MIN_SPEED } from '../../recording/recording-query.dto.js';
+import { DEFAULT_TOLERANCE_MS, MAX_SYNC_MS } from '../../streams/sync/sync-options.js';
 import { ERROR_SCHEMA, POST_REQUEST_BODY, SchemaObject } from './openapi-schemas.js';
 
 const error = (description: string) => ({
@@ -119,6 +120,28 @@ export const OPENAPI_DOCUMENT = {
             minimum: 0,
             maximum: MAX_BLOCK_MS,
           }),
+          query(
+            'sync',
+            'synchronized tuples (docs/sync.md): this reference stream with, per other stream, the ' +
+              'entry nearest in time within `tolerance_ms`; `x-sync-tuples` describes them',
+            { type: 'string' },
+          ),
+          query('tolerance_ms', 'with `sync`: the largest time difference paired (ms)', {
+            type: 'integer',
+            default: DEFAULT_TOLERANCE_MS,
+            minimum: 1,
+            maximum: MAX_SYNC_MS,
+          }),
+          query('max_wait_ms', 'with `sync`: how long a tuple waits for a partner (ms)', {
+            type: 'integer',
+            minimum: 0,
+            maximum: MAX_SYNC_MS,
+          }),
+          query(
+            'rate',
+            'decimation per stream: `cam:2,imu:0` (entries a second; 0 = in full), the newest entry of each window',
+            { type: 'string' },
+          ),
         ],
         responses: {
           200: {
@@ -131,6 +154,11 @@ export const OPENAPI_DOCUMENT = {
                 description:
                   'JSON `[[sid, entry_id, start_offset], …]` (non-ASCII escaped as \\uXXXX)',
                 schema: { type: 'string', example: '[["counter","1700000000000-0",0]]' },
+              },
+              'x-sync-tuples': {
+                description:
+                  'with `sync`: JSON `[{"ref", "id", "members": {sid: [entry_id, dt_ms] | null}}, …]`',
+                schema: { type: 'string' },
               },
               'x-last-entry-id': {
                 description:
@@ -174,6 +202,11 @@ export const OPENAPI_DOCUMENT = {
             enum: ['zstd', 'none'],
             default: 'zstd',
           }),
+          query(
+            'rate',
+            'decimation per stream: `cam:1,imu:0` (entries a second; 0 = in full), the newest entry of each window',
+            { type: 'string' },
+          ),
         ],
         responses: {
           200: {

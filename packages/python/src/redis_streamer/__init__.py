@@ -28,6 +28,7 @@ from ._puller import Gap
 from ._reconnect import Reconnect, ReconnectEvent
 from ._subscription import Event, SubscriptionOptions
 from ._subscription import Subscription as _AsyncSubscription
+from ._sync import SyncTuple
 from ._urls import DEFAULT_URL, Sids
 from .auth import mint_token
 from .errors import GraphQLError, RedisStreamerError

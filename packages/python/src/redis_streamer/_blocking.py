@@ -20,6 +20,7 @@ from ._pusher import PusherOptions
 from ._pusher import Pusher as AsyncPusher
 from ._subscription import Event
 from ._subscription import Subscription as AsyncSubscription
+from ._sync import SyncTuple, group_tuples
 from ._urls import Sids
 
 T = TypeVar("T")
@@ -163,6 +164,15 @@ class Puller(_Facade[AsyncPuller]):
         entry = self._buffer.popleft()
         self._cursors[entry.sid] = entry.id
         return entry
+
+    def next_tuples(self, timeout: float | None = None) -> list[SyncTuple]:
+        """With ``sync``: the tuples of the next batch (see ``next_batch``)."""
+        return group_tuples(self.next_batch(timeout), self._aio._reference(), self.sids)
+
+    def tuples(self) -> Iterator[SyncTuple]:
+        """With ``sync``: the tuples, one per reference entry, until closed."""
+        while batch := self.next_tuples():
+            yield from batch
 
     def next_batch(self, timeout: float | None = None) -> list[Entry]:
         """The buffered entries, else the next non-empty batch; [] once closed or when nothing

@@ -7,11 +7,12 @@ import asyncio
 import json
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, TypedDict
+from typing import Any, AsyncIterator, Callable, Mapping, TypedDict
 
 from ._data import resolve_new_cursors, start_cursors
 from ._protocol import Entry, parse_batch_header, split_batch
 from ._reconnect import OnReconnect, Reconnect, backoff, policy
+from ._sync import SyncTuple, group_tuples, rate_param
 from ._urls import Sids, query_string, sid_list, sid_segment, ws_base
 from ._ws import Connection, ConnectionClosed, close_ws, closed_error, open_ws
 from .auth import Auth, TokenIn
@@ -62,6 +63,10 @@ class PullerOptions(TypedDict, total=False):
     on_reconnect: OnReconnect | None
     gaps: bool
     on_gap: Callable[[Gap], None] | None
+    sync: str | None
+    tolerance_ms: int | None
+    max_wait_ms: int | None
+    rate: Mapping[str, float] | str | None
 
 
 class Puller:
@@ -102,6 +107,10 @@ class Puller:
         on_reconnect: OnReconnect | None = None,
         gaps: bool = False,
         on_gap: Callable[[Gap], None] | None = None,
+        sync: str | None = None,
+        tolerance_ms: int | None = None,
+        max_wait_ms: int | None = None,
+        rate: Mapping[str, float] | str | None = None,
     ) -> None:
         self.sids = sid_list(sids)
         self._cursors = start_cursors(self.sids, last_entry_id)
@@ -114,9 +123,15 @@ class Puller:
             "block": block,
             "ack": True if ack else None,
             "gaps": True if gaps or on_gap is not None else None,
+            "sync": sync,
+            "tolerance_ms": tolerance_ms,
+            "max_wait_ms": max_wait_ms,
+            "rate": None if rate is None else rate_param(rate),
             "access_token": self._auth.query(),
         }
         self._on_gap = on_gap
+        #: The reference stream of a synchronized pull (``sync``), else None.
+        self.sync = sync
         #: Every gap signal received so far (with ``gaps`` or ``on_gap``).
         self.gaps: list[Gap] = []
         self._latest = latest
@@ -163,6 +178,26 @@ class Puller:
         for entry in entries:
             self._cursors[entry.sid] = entry.id
         return entries
+
+    async def next_tuples(self) -> list[SyncTuple]:
+        """With ``sync``: the tuples of the next batch (see ``next_batch``); [] once closed."""
+        return group_tuples(await self.next_batch(), self._reference(), self.sids)
+
+    async def tuples(self) -> AsyncIterator[SyncTuple]:
+        """With ``sync``: the tuples, one per reference entry, until closed. ::
+
+            puller = Puller(url, ["cam", "imu", "depth"], sync="cam", tolerance_ms=20)
+            async for t in puller.tuples():
+                print(t.reference.id, t.dt_ms)
+        """
+        while batch := await self.next_tuples():
+            for tuple_ in batch:
+                yield tuple_
+
+    def _reference(self) -> str:
+        if self.sync is None:
+            raise RedisStreamerError("tuples need sync= (the reference stream)", "BAD_REQUEST")
+        return self.sync
 
     def position(self) -> str:
         """The ``last_entry_id`` right after the last entry delivered (one id per stream, ``+``)."""
