@@ -11,6 +11,8 @@ export interface DataObserver {
   readonly pulled: (entries: number, bytes: number) => void;
   /** Entries skipped for `latest` readers. */
   readonly dropped: (entries: number) => void;
+  /** Live messages dropped (oldest first) from a slow Foxglove viewer's full queue. */
+  readonly viewerDropped: (messages: number) => void;
   /** Entries reported missed to pullers in gap frames (trimmed before read, or skipped). */
   readonly missed: (entries: number) => void;
   /** One successful XADD's round trip, in seconds: called for one XADD in `APPEND_SAMPLE_EVERY`. */
