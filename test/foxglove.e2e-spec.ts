@@ -81,6 +81,10 @@ describe('Foxglove WebSocket (ws://HOST/foxglove)', () => {
       [cam, pose, blob].map((t) => viewer.channel(t)),
     );
     expect(viewer.serverInfo?.capabilities).toEqual(['time', 'playbackControl']);
+    const advertised = viewer.log.flatMap((e) =>
+      (e as { op?: string }).op === 'advertise' ? (e as { channels: Channel[] }).channels : [],
+    );
+    expect(advertised.filter((c) => c.topic === cam)).toHaveLength(1);
     expect(camChannel).toMatchObject({
       encoding: 'protobuf',
       schemaName: 'foxglove.CompressedImage',

@@ -112,7 +112,10 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
   // --- channels ---------------------------------------------------------------------------
 
   added(channels: readonly ViewerChannel[]): void {
-    const readable = channels.filter((c) => this.principal.canRead(c.sid));
+    // A channel may come twice: from the scan that `start` waits for, and in its answer.
+    const readable = channels.filter(
+      (c) => this.principal.canRead(c.sid) && this.channels.get(c.advertised.id) !== c,
+    );
     if (readable.length === 0) return;
     for (const c of readable) this.channels.set(c.advertised.id, c);
     this.sendText(advertise(readable.map((c) => c.advertised)));
