@@ -5,7 +5,8 @@
  *   --only a,b,c,d       run only these workloads (a = push throughput: a1, a8, a256k,
  *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
  *                        e = catch-up memory; g = consumer groups next to plain pullers;
- *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name)
+ *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name;
+ *                        f = Foxglove viewers: seek, pacing, live fan-out next to pullers)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -21,6 +22,7 @@
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
  */
+import { foxglove } from './foxglove.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,6 +76,7 @@ const COUNTS = {
   groups: { full: 3_000, quick: 100 },
   record256k: { full: 1_000, quick: 50 },
   bigExportMiB: { full: 2_048, quick: 64 },
+  foxgloveLive: { full: 600, quick: 60 },
 };
 
 function parse() {
@@ -91,13 +94,13 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d,e,g,m')
+    (values.only ?? 'a,b,c,d,e,g,m,f')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
   const known = ['a', 'b', 'c', 'd', 'e', 'g', 'm', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
-  known.push('mexp', 'mimp', 'mbig');
+  known.push('mexp', 'mimp', 'mbig', 'f');
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -458,6 +461,7 @@ function workloads(
     ['m', 'mimp', () => importThroughput(ctx, n('record256k'), 256 * 1024)],
     // Only by name: it puts 2 GiB into Redis for a while.
     ['mbig', 'mbig', () => bigExport(ctx, n('bigExportMiB') * 1024 * 1024)],
+    ['f', 'f', () => foxglove(ctx, n('foxgloveLive'))],
   ];
 }
 

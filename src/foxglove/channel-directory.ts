@@ -108,14 +108,23 @@ export class ChannelDirectory implements OnApplicationShutdown {
       }
     }
     const fresh = sids.filter((sid) => !this.known.has(sid));
-    const infos = fresh.length > 0 ? await this.repository.info(fresh) : [];
-    for (const info of infos) {
-      if (info.error !== null) continue;
-      const sample = info.firstEntry?.data.subarray(0, 8);
-      const known = this.make(info.sid, info.meta, sample && Buffer.from(sample));
-      this.known.set(info.sid, known);
+    // Metadata and the first bytes of the first entry (to recognise images without a format).
+    const firsts = await Promise.all(
+      fresh.map((sid) =>
+        Promise.all([
+          this.repository.getMeta(sid),
+          this.repository.rangeAfter(sid, '0-0', 1).catch(() => null),
+        ]),
+      ),
+    );
+    fresh.forEach((sid, i) => {
+      const [meta, first] = firsts[i];
+      if (first === null) return; // no longer a stream
+      const sample = first[0] ? Buffer.from(first[0].data.subarray(0, 8)) : undefined;
+      const known = this.make(sid, meta, sample);
+      this.known.set(sid, known);
       added.push(known.channel);
-    }
+    });
     // Metadata of the streams known before this scan: a new format is a new channel.
     const old = sids.filter((sid) => this.known.has(sid) && !fresh.includes(sid));
     const metas = await Promise.all(old.map((sid) => this.repository.getMeta(sid)));

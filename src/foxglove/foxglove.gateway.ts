@@ -24,6 +24,8 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 export const VIEWER_BUDGET_BYTES = 16 * 1024 * 1024;
 /** Socket backlog of one viewer above which nothing more is written until it drains. */
 const VIEWER_HIGH_WATER_BYTES = 1024 * 1024;
+/** Retained entries read at once for one viewer's playback (a larger entry travels alone). */
+const PLAYBACK_PAGE_BYTES = 2 * 1024 * 1024;
 /** Identifies this process's channel ids to reconnecting viewers. */
 const SESSION_ID = randomUUID();
 
@@ -87,6 +89,7 @@ export class FoxgloveGateway implements OnModuleInit {
       repository: this.repository,
       budgetBytes: VIEWER_BUDGET_BYTES,
       highWaterBytes: VIEWER_HIGH_WATER_BYTES,
+      playbackPageBytes: PLAYBACK_PAGE_BYTES,
       onSent: this.observer.pulled,
       onDropped: this.observer.viewerDropped,
     });

@@ -14,18 +14,19 @@ export class RetainedRange {
     const sids = (await this.repository.listSids(false)).filter(readable);
     let start = Infinity;
     let end = -Infinity;
-    // Keys that stopped being streams since the scan count as empty.
-    const ends = await Promise.all(
+    // Ids only (no payloads); keys that stopped being streams since the scan count as empty.
+    const positions = await Promise.all(
       sids.map((sid) =>
-        Promise.all([
-          this.repository.rangeAfter(sid, '0-0', 1).catch(() => []),
-          this.repository.latest(sid).catch(() => null),
-        ]),
+        this.repository
+          .position(sid)
+          .then((p) => p.position)
+          .catch(() => null),
       ),
     );
-    for (const [first, last] of ends) {
-      if (first.length > 0) start = Math.min(start, idMillis(first[0].id));
-      if (last) end = Math.max(end, idMillis(last.id));
+    for (const position of positions) {
+      if (!position?.firstId) continue;
+      start = Math.min(start, idMillis(position.firstId));
+      end = Math.max(end, idMillis(position.lastId));
     }
     if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
     return { start: BigInt(start) * 1_000_000n, end: BigInt(end) * 1_000_000n };

@@ -40,6 +40,7 @@ function fakes() {
       repository: {} as StreamRepository,
       budgetBytes: 100,
       highWaterBytes: 10,
+      playbackPageBytes: 1000,
       onSent: () => undefined,
       onDropped: (n) => dropped.push(n),
     },

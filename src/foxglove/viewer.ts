@@ -36,6 +36,8 @@ export interface ViewerContext {
   budgetBytes: number;
   /** Socket backlog (bytes) above which nothing more is written until it drains. */
   highWaterBytes: number;
+  /** Bytes of retained entries one playback page holds, over the subscribed streams. */
+  playbackPageBytes: number;
   /** Entries (and payload bytes) sent. */
   onSent: (entries: number, bytes: number) => void;
   /** Live messages dropped from a full queue. */
@@ -295,7 +297,7 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
     this.queue = [];
     this.queueHead = 0;
     this.queuedBytes = 0;
-    const reader = new PlaybackReader(this.ctx.repository, this.ctx.budgetBytes);
+    const reader = new PlaybackReader(this.ctx.repository, this.ctx.playbackPageBytes);
     const fromMs = Number((fromNs + 999_999n) / 1_000_000n);
     for (const sid of this.bySid.keys()) reader.add(sid, fromMs);
     this.reader = reader;
