@@ -124,6 +124,7 @@ export async function foxglove(ctx: BenchContext, liveFrames: number): Promise<W
     await viewer.subscribe(cam, 1);
 
     // Seek to first frame: from the request to the first message of the new position.
+    const seekWindow = ctx.sampler.window();
     const seeks: number[] = [];
     for (let s = 0; s < 20; s++) {
       const index = Math.floor(Math.random() * (frames - 100));
@@ -153,11 +154,13 @@ export async function foxglove(ctx: BenchContext, liveFrames: number): Promise<W
       target: '<= 200 ms',
       pass: seekP.p99 !== null && seekP.p99 <= 200,
       note: `p50 ${seekP.p50?.toFixed(1)} ms, 10 min x 30 fps x 8 KiB retained`,
+      server: seekWindow(),
     });
 
     // Pacing: wall time between the first and last frame of a run vs their time span / speed.
     for (const speed of [1, 4]) {
       const index = Math.floor(frames / 3);
+      const paceWindow = ctx.sampler.window();
       const count = ctx.quick ? 30 * speed : 150 * speed;
       viewer.control(speed, nsOf(ids[index]), `pace-${speed}`);
       const before = await until(() => viewer.states.get(`pace-${speed}`), 5000, 'playback state');
@@ -179,6 +182,7 @@ export async function foxglove(ctx: BenchContext, liveFrames: number): Promise<W
         target: '<= 2 %',
         pass: error <= 2,
         note: `${count} frames: ${wall.toFixed(0)} ms played for ${span.toFixed(0)} ms expected`,
+        server: paceWindow(),
       });
     }
     await closeWs(viewer.ws);

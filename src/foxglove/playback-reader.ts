@@ -4,7 +4,7 @@ import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { Entry } from '../streams/repositories/stream.types.js';
 
 /** Most entries one page of one stream holds. */
-const PAGE_COUNT = 256;
+const PAGE_COUNT = 64;
 
 interface Lane {
   sid: string;
