@@ -8,8 +8,11 @@ import { ChannelDirectory } from './channel-directory.js';
 
 /** A viewer as the live feeds see it. */
 export interface LiveViewer {
-  /** One new entry of `sid` as its channel's message (shared by every viewer: do not change it). */
-  live(sid: string, id: string, ns: bigint, message: Buffer): void;
+  /**
+   * One new entry of `sid`: its channel's message is `head` then `body` (the entry as Redis
+   * returned it); both are shared by every viewer and must not be changed.
+   */
+  live(sid: string, id: string, ns: bigint, head: Buffer, body: Buffer): void;
   /** The feed of `sid` failed (Redis unreachable, key not a stream). */
   feedFailed(sid: string, error: StreamerError): void;
 }
@@ -28,10 +31,10 @@ class Feed implements HubListener {
     if (!channel) return;
     for (const entry of entries) {
       const ms = idMillis(entry.id);
-      // Encoded once, whatever the number of viewers.
-      const message = channel.plan.encode(entry.data, ms);
+      // Framed once, whatever the number of viewers; the entry itself is never copied.
+      const head = channel.plan.head(entry.data.length, ms);
       const ns = BigInt(ms) * 1_000_000n;
-      for (const viewer of this.viewers) viewer.live(sid, entry.id, ns, message);
+      for (const viewer of this.viewers) viewer.live(sid, entry.id, ns, head, entry.data);
     }
   }
 

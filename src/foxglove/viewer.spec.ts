@@ -64,7 +64,8 @@ describe('FoxgloveViewer', () => {
     );
 
     ws.bufferedAmount = 1000; // the socket is full: nothing is written
-    for (let i = 1; i <= 5; i++) viewer.live('cam', `${i}-0`, BigInt(i), Buffer.alloc(40));
+    for (let i = 1; i <= 5; i++)
+      viewer.live('cam', `${i}-0`, BigInt(i), Buffer.alloc(0), Buffer.alloc(40));
     expect(messageTimes(socket.written)).toEqual([]);
     // 5 × 40 bytes over a 100-byte budget: the three oldest went.
     expect(dropped.reduce((a, b) => a + b, 0)).toBe(3);

@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { StreamerError } from '../common/errors.js';
-import { idMillis } from '../streams/ids/entry-id.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { binaryFrameHeader } from '../ws/ws-frames.js';
 import { ChannelDirectory, DirectoryListener, ViewerChannel } from './channel-directory.js';
@@ -52,7 +51,8 @@ interface Subscription {
 interface Pending {
   subscriptionId: number;
   ns: bigint;
-  message: Buffer;
+  head: Buffer;
+  body: Buffer;
 }
 
 /**
@@ -206,16 +206,16 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
 
   // --- live ---------------------------------------------------------------------------------
 
-  live(sid: string, _id: string, ns: bigint, message: Buffer): void {
+  live(sid: string, _id: string, ns: bigint, head: Buffer, body: Buffer): void {
     if (this.reader || this.closed) return;
     const sub = this.bySid.get(sid);
     if (!sub) return;
-    this.queue.push({ subscriptionId: sub.id, ns, message });
-    this.queuedBytes += message.length;
+    this.queue.push({ subscriptionId: sub.id, ns, head, body });
+    this.queuedBytes += head.length + body.length;
     let dropped = 0;
     while (this.queuedBytes > this.ctx.budgetBytes && this.queue.length - this.queueHead > 1) {
       const oldest = this.queue[this.queueHead++];
-      this.queuedBytes -= oldest.message.length;
+      this.queuedBytes -= oldest.head.length + oldest.body.length;
       dropped++;
     }
     if (dropped > 0) this.ctx.onDropped(dropped);
@@ -234,8 +234,8 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     while (this.queueHead < this.queue.length && this.hasRoom()) {
       const next = this.queue[this.queueHead++];
-      this.queuedBytes -= next.message.length;
-      this.writeMessage(next.subscriptionId, next.ns, next.message);
+      this.queuedBytes -= next.head.length + next.body.length;
+      this.writeMessage(next.subscriptionId, next.ns, next.head, next.body);
     }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
@@ -251,8 +251,11 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
     return this.ws.bufferedAmount < this.ctx.highWaterBytes;
   }
 
-  /** A Time message (when time moved on), then the Message Data, in one corked write. */
-  private writeMessage(subscriptionId: number, ns: bigint, message: Buffer): void {
+  /**
+   * A Time message (when time moved on), then the Message Data (`head` + `body`), in one corked
+   * write: the body goes out as it is, never copied.
+   */
+  private writeMessage(subscriptionId: number, ns: bigint, head: Buffer, body: Buffer): void {
     const socket = this.socket;
     socket.cork();
     if (ns > this.lastTime) {
@@ -261,11 +264,12 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
       socket.write(binaryFrameHeader(time.length));
       socket.write(time);
     }
-    socket.write(binaryFrameHeader(13 + message.length));
+    socket.write(binaryFrameHeader(13 + head.length + body.length));
     socket.write(messageDataHeader(subscriptionId, ns));
-    if (message.length > 0) socket.write(message);
+    if (head.length > 0) socket.write(head);
+    if (body.length > 0) socket.write(body);
     socket.uncork();
-    this.ctx.onSent(1, message.length);
+    this.ctx.onSent(1, body.length);
   }
 
   private sendText(text: string): void {
@@ -359,8 +363,8 @@ export class FoxgloveViewer implements LiveViewer, DirectoryListener {
         reader.take(next.sid);
         const sub = this.bySid.get(next.sid);
         if (!sub) continue;
-        const message = sub.channel.plan.encode(next.entry.data, idMillis(next.entry.id));
-        this.writeMessage(sub.id, ns, message);
+        const { data } = next.entry;
+        this.writeMessage(sub.id, ns, sub.channel.plan.head(data.length, next.ms), data);
       }
     } catch (err) {
       if (!current()) return;

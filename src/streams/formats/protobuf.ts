@@ -60,6 +60,13 @@ export function message(fields: readonly Field[]): Buffer {
   return out;
 }
 
+/** The tag and length of length-delimited field `n` holding `length` bytes (the bytes follow). */
+export function fieldHead(n: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(varintSize(n * 8) + varintSize(length));
+  writeVarint(out, writeVarint(out, 0, n * 8 + LENGTH_DELIMITED), length);
+  return out;
+}
+
 /** The length-delimited fields of `data` numbered `n`, in order; null when `data` is not a message. */
 export function lengthDelimited(data: Buffer, n: number): Buffer[] | null {
   const found: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { Field, lengthDelimited, message } from './protobuf.js';
+import { Field, fieldHead, lengthDelimited, message } from './protobuf.js';
 
 /**
  * How a stream is shown to viewers (Foxglove, Lichtblick, any MCAP reader): the one mapping from
@@ -26,8 +26,31 @@ export interface StreamChannel {
   kind: StreamKind;
   messageEncoding: string;
   schema: ChannelSchema | null;
-  /** The message of one entry (`ms`: the entry id's milliseconds). */
+  /**
+   * The bytes that precede an entry of `length` bytes in its message (`ms`: the entry id's
+   * milliseconds): the message is `head` followed by the entry as it is, so a sender can write
+   * the entry without copying it.
+   */
+  head: (length: number, ms: number) => Buffer;
+  /** The message of one entry, in one buffer. */
   encode: (data: Buffer, ms: number) => Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function channel(
+  kind: StreamKind,
+  messageEncoding: string,
+  schema: ChannelSchema | null,
+  head: (length: number, ms: number) => Buffer,
+): StreamChannel {
+  return {
+    kind,
+    messageEncoding,
+    schema,
+    head,
+    encode: (data, ms) => Buffer.concat([head(data.length, ms), data]),
+  };
 }
 
 export const IMAGE_SCHEMA_NAME = 'foxglove.CompressedImage';
@@ -130,12 +153,9 @@ export function streamChannel(
 ): StreamChannel {
   const format = streamFormat(meta, first);
   if (IMAGE_FORMATS.has(format)) {
-    return {
-      kind: 'image',
-      messageEncoding: 'protobuf',
-      schema: IMAGE_SCHEMA,
-      encode: (data, ms) => encodeImage(data, format, ms),
-    };
+    return channel('image', 'protobuf', IMAGE_SCHEMA, (length, ms) =>
+      imageHead(length, format, ms),
+    );
   }
   if (format === 'json') {
     const jsonSchema = meta.jsonSchema;
@@ -147,27 +167,30 @@ export function streamChannel(
             data: Buffer.from(JSON.stringify(jsonSchema)),
           }
         : null;
-    return { kind: 'json', messageEncoding: 'json', schema, encode: (data) => data };
+    return channel('json', 'json', schema, () => EMPTY);
   }
-  return {
-    kind: 'raw',
-    messageEncoding: 'protobuf',
-    schema: RAW_SCHEMA,
-    encode: (data) => message([{ n: 1, bytes: data }]),
-  };
+  return channel('raw', 'protobuf', RAW_SCHEMA, (length) => fieldHead(1, length));
 }
 
-/** A `foxglove.CompressedImage` holding `data` (timestamp = `ms`, no frame id). */
-export function encodeImage(data: Buffer, format: string, ms: number): Buffer {
+/**
+ * The start of a `foxglove.CompressedImage` (timestamp = `ms`, no frame id, `format`) whose last
+ * field, `data`, holds `length` bytes that follow it. Fields may come in any order.
+ */
+function imageHead(length: number, format: string, ms: number): Buffer {
   const timestamp = message([
     { n: 1, varint: Math.floor(ms / 1000) },
     { n: 2, varint: (ms % 1000) * 1_000_000 },
   ]);
-  return message([
+  const fields = message([
     { n: 1, bytes: timestamp },
-    { n: 2, bytes: data },
     { n: 3, text: format },
   ]);
+  return Buffer.concat([fields, fieldHead(2, length)]);
+}
+
+/** A `foxglove.CompressedImage` holding `data`, in one buffer. */
+export function encodeImage(data: Buffer, format: string, ms: number): Buffer {
+  return Buffer.concat([imageHead(data.length, format, ms), data]);
 }
 
 /**
