@@ -38,6 +38,7 @@ export class NpmViewer {
       this.messages.push(m);
       this.log.push({ op: 'message', subscriptionId: m.subscriptionId, timestamp: m.timestamp });
     });
+    this.client.on('time', (t) => this.log.push({ op: 'time', timestamp: t.timestamp }));
     this.client.on('status', (s) => {
       this.statuses.push(s);
       this.log.push(s);
