@@ -6,7 +6,8 @@
  *                        a256k8; b = latency; c = fan-out: c200, c500; d = stalled reader;
  *                        e = catch-up memory; g = consumer groups next to plain pullers;
  *                        m = MCAP record/replay: mexp, mimp; mbig = a 2 GiB export's RSS, only by name;
- *                        s = synchronized pulls and decimation: s1 pairing, s2 history, s3 live)
+ *                        s = synchronized pulls and decimation: s1 pairing, s2 history, s3 live,
+ *                        f = Foxglove viewers: seek, pacing, live fan-out next to pullers)
  *   --url ws://h:p       target a running server instead of starting dist/main.js
  *   --redis-url URL      Redis for the started server and the direct runs
  *                        (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -22,6 +23,7 @@
  *
  * Exits 0 whenever the run completed, also with FAIL rows; 1 when it could not run.
  */
+import { foxglove } from './foxglove.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,6 +83,7 @@ const COUNTS = {
   syncSeconds: { full: 60, quick: 5 },
   historyMinutes: { full: 10, quick: 1 },
   liveSeconds: { full: 20, quick: 5 },
+  foxgloveLive: { full: 600, quick: 60 },
 };
 
 function parse() {
@@ -98,13 +101,13 @@ function parse() {
     strict: true,
   });
   const only = new Set(
-    (values.only ?? 'a,b,c,d,e,g,m,s')
+    (values.only ?? 'a,b,c,d,e,g,m,s,f')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   );
   const known = ['a', 'b', 'c', 'd', 'e', 'g', 'm', 'a1', 'a8', 'a256k', 'a256k8', 'c200', 'c500'];
-  known.push('mexp', 'mimp', 'mbig', 's', 's1', 's2', 's3');
+  known.push('mexp', 'mimp', 'mbig', 's', 's1', 's2', 's3', 'f');
   for (const w of only)
     if (!known.includes(w)) throw new Error(`--only ${w}? (${known.join(',')})`);
   const serverArgs = (values['server-args'] ?? process.env.BENCH_SERVER_ARGS ?? '')
@@ -512,6 +515,7 @@ function workloads(
     // On a private Redis: its command counts are the workload's own.
     ['s', 's2', () => isolated('s2', (own) => historyDecimation(own, n('historyMinutes')))],
     ['s', 's3', () => liveDecimation(ctx, n('liveSeconds'))],
+    ['f', 'f', () => foxglove(ctx, n('foxgloveLive'))],
   ];
 }
 

@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DataModule } from './data/data.module.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { FoxgloveModule } from './foxglove/foxglove.module.js';
 import { GraphqlPlatformModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
 import { StreamsApiModule } from './streams-api/streams-api.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         SyncModule,
         StreamsApiModule,
         DevicesModule,
+        FoxgloveModule,
         HealthModule,
         ObservabilityModule,
         SiteModule,

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeCompressedImage } from '../src/recording/mcap-channels.js';
+import { entryOfMessage } from '../src/streams/formats/stream-formats.js';
 import { startServer, TestServer } from './support/app.js';
 import { buildCliIfStale, CliProcess, runCli } from './support/cli.js';
-import { craftMcap, indexedReader, parseMcap, writeMcap } from './support/mcap.js';
+import { craftMcap, entryTexts, indexedReader, parseMcap, writeMcap } from './support/mcap.js';
 import { connectRedis, readEntries, TestRedis, uniqueKey } from './support/redis.js';
 import { expectEventually } from './support/ws.js';
 
@@ -107,23 +107,24 @@ describe('export', () => {
     const byTopic = new Map([...channels.values()].map((c) => [c.topic, c]));
     expect([...byTopic.keys()].sort()).toEqual([cam, json, raw].sort());
     const camChannel = byTopic.get(cam)!;
-    expect(camChannel.messageEncoding).toBe('cdr');
-    expect(schemas.get(camChannel.schemaId)?.name).toBe('sensor_msgs/msg/CompressedImage');
+    expect(camChannel.messageEncoding).toBe('protobuf');
+    expect(schemas.get(camChannel.schemaId)?.name).toBe('foxglove.CompressedImage');
     expect(JSON.parse(camChannel.metadata.get('redis-streamer.meta')!)).toEqual({
       format: 'jpeg',
       fps: 25,
     });
     expect(byTopic.get(json)!.messageEncoding).toBe('json');
-    expect(byTopic.get(raw)!.messageEncoding).toBe('application/octet-stream');
-    expect(byTopic.get(raw)!.schemaId).toBe(0);
+    expect(byTopic.get(raw)!.messageEncoding).toBe('protobuf');
+    expect(schemas.get(byTopic.get(raw)!.schemaId)?.name).toBe('redis_streamer.RawEntry');
   });
 
   test('every entry is a message: log time = entry time, sequence kept, payload byte-equal, merged in id order', () => {
-    const { channels, messages } = parseMcap(file);
+    const { channels, messages, schemas } = parseMcap(file);
     expect(messages).toHaveLength(stored.length);
     const fileOrder = messages.map((m) => {
       const topic = channels.get(m.channelId)!.topic;
-      const data = topic === cam ? decodeCompressedImage(m.data).data : Buffer.from(m.data);
+      const schema = schemas.get(channels.get(m.channelId)!.schemaId)?.name;
+      const data = entryOfMessage(schema, Buffer.from(m.data)) ?? Buffer.from(m.data);
       return [topic, idOf(m.logTime, m.sequence), data] as [string, string, Buffer];
     });
     const idOrder = [...stored].sort(([, a], [, b]) => {
@@ -210,9 +211,7 @@ describe('export', () => {
     expect(res.status).toBe(200);
     for (let i = 0; i < 5; i++) await redis.xAdd(live, '*', { d: `live ${i}` });
     const parsed = parseMcap(Buffer.from(await res.arrayBuffer()));
-    expect(parsed.messages.map((m) => Buffer.from(m.data).toString())).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `live ${i}`),
-    );
+    expect(entryTexts(parsed)).toEqual([0, 1, 2, 3, 4].map((i) => `live ${i}`));
   });
 
   test('on shutdown a live recording completes its file with what it has', async () => {
@@ -225,7 +224,7 @@ describe('export', () => {
     await redis.xAdd(live, '*', { d: 'kept' });
     await own.close();
     const file = parseMcap(Buffer.from(await body));
-    expect(file.messages.map((m) => Buffer.from(m.data).toString())).toEqual(['kept']);
+    expect(entryTexts(file)).toEqual(['kept']);
   });
 
   test('a live recording of JPEG entries is a CompressedImage channel, and its file grows as it records', async () => {
@@ -255,9 +254,10 @@ describe('export', () => {
     }
     const { channels, schemas, messages } = parseMcap(Buffer.concat(received));
     const [channel] = [...channels.values()];
-    expect(channel.messageEncoding).toBe('cdr');
-    expect(schemas.get(channel.schemaId)?.name).toBe('sensor_msgs/msg/CompressedImage');
-    expect(messages.map((m) => decodeCompressedImage(m.data).data)).toEqual([frame]);
+    const schema = schemas.get(channel.schemaId)?.name;
+    expect(channel.messageEncoding).toBe('protobuf');
+    expect(schema).toBe('foxglove.CompressedImage');
+    expect(messages.map((m) => entryOfMessage(schema, Buffer.from(m.data)))).toEqual([frame]);
   });
 
   test('a client that goes mid-export stops it; the server serves on', async () => {
@@ -510,9 +510,7 @@ describe('CLI record and replay', () => {
     await redis.xAdd(live, '*', { d: 'during' });
     const result = await child.done;
     expect(result.code).toBe(0);
-    expect(
-      parseMcap(await readFile(timed)).messages.map((m) => Buffer.from(m.data).toString()),
-    ).toEqual(['during']);
+    expect(entryTexts(parseMcap(await readFile(timed)))).toEqual(['during']);
 
     const stopped = join(dir, 'stopped.mcap');
     const long = new CliProcess([
@@ -530,7 +528,6 @@ describe('CLI record and replay', () => {
     long.interrupt();
     const ended = await long.done;
     expect([ended.code, ended.stderr]).toEqual([0, expect.stringContaining('stopped')]);
-    const messages = parseMcap(await readFile(stopped)).messages;
-    expect(messages.map((m) => Buffer.from(m.data).toString())).toContain('before ctrl-c');
+    expect(entryTexts(parseMcap(await readFile(stopped)))).toContain('before ctrl-c');
   });
 });

@@ -9,6 +9,7 @@ describe('DataObserverRegistry', () => {
       pushed: (entries, bytes) => calls.push(`pushed ${entries} ${bytes}`),
       pulled: (entries, bytes) => calls.push(`pulled ${entries} ${bytes}`),
       dropped: (entries) => calls.push(`dropped ${entries}`),
+      viewerDropped: (messages) => calls.push(`viewerDropped ${messages}`),
       missed: (entries) => calls.push(`missed ${entries}`),
       appended: (seconds) => calls.push(`appended ${seconds}`),
     };

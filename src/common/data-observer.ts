@@ -11,6 +11,8 @@ export interface DataObserver {
   readonly pulled: (entries: number, bytes: number) => void;
   /** Entries skipped for `latest` readers. */
   readonly dropped: (entries: number) => void;
+  /** Live messages dropped (oldest first) from a slow Foxglove viewer's full queue. */
+  readonly viewerDropped: (messages: number) => void;
   /** Entries reported missed to pullers in gap frames (trimmed before read, or skipped). */
   readonly missed: (entries: number) => void;
   /** One successful XADD's round trip, in seconds: called for one XADD in `APPEND_SAMPLE_EVERY`. */
@@ -23,6 +25,7 @@ const IGNORED: DataObserver = {
   pushed: () => {},
   pulled: () => {},
   dropped: () => {},
+  viewerDropped: () => {},
   missed: () => {},
   appended: () => {},
 };
@@ -43,6 +46,7 @@ export class DataObserverRegistry implements DataObserver {
   readonly pushed = (entries: number, bytes: number): void => this.observer.pushed(entries, bytes);
   readonly pulled = (entries: number, bytes: number): void => this.observer.pulled(entries, bytes);
   readonly dropped = (entries: number): void => this.observer.dropped(entries);
+  readonly viewerDropped = (messages: number): void => this.observer.viewerDropped(messages);
   readonly missed = (entries: number): void => this.observer.missed(entries);
   readonly appended = (seconds: number): void => this.observer.appended(seconds);
 }

@@ -20,6 +20,7 @@ export class DataCounters implements DataObserver {
   bytesPulled = 0;
   entriesDropped = 0;
   entriesMissed = 0;
+  viewerMessagesDropped = 0;
   /** Registered with the application's registry by `MetricsService`. */
   readonly xadd = new LatencyHistogram(
     'redis_streamer_xadd_duration_seconds',
@@ -39,6 +40,10 @@ export class DataCounters implements DataObserver {
 
   readonly dropped = (entries: number): void => {
     this.entriesDropped += entries;
+  };
+
+  readonly viewerDropped = (messages: number): void => {
+    this.viewerMessagesDropped += messages;
   };
 
   readonly missed = (entries: number): void => {

@@ -9,7 +9,7 @@ import { DataCounters } from './data-counters.js';
 
 const PREFIX = 'redis_streamer_';
 /** Connection kinds always reported, even at 0, so dashboards see the series from the start. */
-const KINDS = ['push', 'pull', 'graphql'];
+const KINDS = ['push', 'pull', 'graphql', 'foxglove'];
 
 /**
  * The Prometheus registry of this application instance (not prom-client's global one, so several
@@ -36,7 +36,7 @@ export class MetricsService implements OnModuleInit {
 
     new Gauge({
       name: `${PREFIX}websocket_connections`,
-      help: 'Open WebSocket connections by kind (push, pull, graphql)',
+      help: 'Open WebSocket connections by kind (push, pull, graphql, foxglove)',
       labelNames: ['kind'],
       registers: [registry],
       collect() {
@@ -63,6 +63,11 @@ export class MetricsService implements OnModuleInit {
       'entries_missed_total',
       'Entries pullers with gaps=1 were told they missed (trimmed before read, or skipped by latest); lower bounds count as such',
       () => streamer.entriesMissed,
+    );
+    counter(
+      'viewer_messages_dropped_total',
+      'Live messages dropped (oldest first) for Foxglove viewers whose queue was over its byte budget',
+      () => streamer.viewerMessagesDropped,
     );
     counter(
       'redis_errors_total',

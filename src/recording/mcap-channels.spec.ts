@@ -5,24 +5,24 @@ import {
   exportChannel,
   importChannel,
   META_KEY,
-  RAW_ENCODING,
 } from './mcap-channels.js';
+import { encodeImage } from '../streams/formats/stream-formats.js';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]);
 
 describe('exportChannel', () => {
   it('images (by metadata or by their first bytes) become CompressedImage channels', () => {
-    expect(exportChannel({ format: 'JPG' }, undefined).messageEncoding).toBe('cdr');
-    expect(exportChannel({}, JPEG).schema?.name).toBe('sensor_msgs/msg/CompressedImage');
-    expect(exportChannel({}, PNG).messageEncoding).toBe('cdr');
+    expect(exportChannel({ format: 'JPG' }, undefined).messageEncoding).toBe('protobuf');
+    expect(exportChannel({}, JPEG).schema?.name).toBe('foxglove.CompressedImage');
+    expect(exportChannel({}, PNG).kind).toBe('image');
   });
 
   it('json by metadata; anything else raw, with the metadata kept', () => {
     expect(exportChannel({ format: 'json' }, Buffer.from('{}')).messageEncoding).toBe('json');
     const raw = exportChannel({ unit: 'm' }, Buffer.from('{}'));
-    expect(raw.messageEncoding).toBe(RAW_ENCODING);
-    expect(raw.schema).toBeNull();
+    expect(raw.messageEncoding).toBe('protobuf');
+    expect(raw.schema?.name).toBe('redis_streamer.RawEntry');
     expect(JSON.parse(raw.metadata.get(META_KEY)!)).toEqual({ unit: 'm' });
     expect(exportChannel({}, undefined).metadata.size).toBe(0);
   });
@@ -56,6 +56,11 @@ describe('CompressedImage CDR', () => {
     expect(plan.decode(encodeCompressedImage(JPEG, 'jpeg', 5)).equals(JPEG)).toBe(true);
     expect(plan.meta).toEqual({ format: 'jpeg' });
     expect(importChannel('json', undefined, new Map()).meta).toEqual({ format: 'json' });
+    const image = importChannel('protobuf', 'foxglove.CompressedImage', new Map());
+    expect(image.decode(encodeImage(JPEG, 'jpeg', 5)).equals(JPEG)).toBe(true);
+    const raw = importChannel('protobuf', 'redis_streamer.RawEntry', new Map());
+    expect(raw.decode(exportChannel({}, undefined).encode(PNG, 0)).equals(PNG)).toBe(true);
+    expect(() => raw.decode(Buffer.from([0x0a, 9, 1]))).toThrow(/not valid protobuf/);
     expect(importChannel('x', undefined, new Map([[META_KEY, 'not json']])).meta).toBeNull();
   });
 });

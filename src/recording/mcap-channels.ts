@@ -1,51 +1,22 @@
 import { malformed } from '../common/errors.js';
+import { entryOfMessage, StreamChannel, streamChannel } from '../streams/formats/stream-formats.js';
 
 /**
- * How a stream becomes an MCAP channel and back. A stream whose metadata says `format: jpeg`
- * (or `png`, `webp`), or whose first exported entry is a JPEG or PNG, becomes a ROS 2
- * `sensor_msgs/msg/CompressedImage` channel (CDR), which MCAP viewers show as images; the entry
- * is the message's `data` field, byte for byte. `format: json` becomes a schemaless `json`
- * channel. Anything else is an `application/octet-stream` channel: each message is the entry.
- * The stream's JSON metadata travels in the channel's metadata under `META_KEY`.
+ * How a stream becomes an MCAP channel and back. The channel's encoding and schema are the
+ * stream's as `streamChannel` maps them (shared with the live Foxglove endpoint): images become
+ * `foxglove.CompressedImage` (protobuf), `format: json` a `json` channel, anything else
+ * `redis_streamer.RawEntry` (protobuf). The stream's JSON metadata travels in the channel's
+ * metadata under `META_KEY`.
  */
 
 /** Channel metadata key holding the stream's metadata as a JSON object string. */
 export const META_KEY = 'redis-streamer.meta';
-/** The message encoding of channels whose messages are the entries' bytes as they are. */
-export const RAW_ENCODING = 'application/octet-stream';
-const IMAGE_SCHEMA_NAME = 'sensor_msgs/msg/CompressedImage';
-
-/** `sensor_msgs/msg/CompressedImage` in ROS 2 message definition form, with its dependencies. */
-const IMAGE_SCHEMA_TEXT = `std_msgs/Header header
-string format
-uint8[] data
-
-================================================================================
-MSG: std_msgs/Header
-builtin_interfaces/Time stamp
-string frame_id
-
-================================================================================
-MSG: builtin_interfaces/Time
-int32 sec
-uint32 nanosec
-`;
-
-const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp']);
-
-interface SchemaPlan {
-  name: string;
-  encoding: string;
-  data: Uint8Array;
-}
+/** ROS 2 image messages (CDR), as ROS 2 tools record them: imported as their `data`. */
+const ROS_IMAGE_SCHEMA_NAME = 'sensor_msgs/msg/CompressedImage';
 
 /** The channel an exported stream gets, and how each of its entries becomes a message. */
-export interface ChannelPlan {
-  messageEncoding: string;
-  schema: SchemaPlan | null;
+export interface ChannelPlan extends StreamChannel {
   metadata: Map<string, string>;
-  /** The message of one entry (`ms`: the entry id's milliseconds). */
-  encode: (data: Buffer, ms: number) => Uint8Array;
 }
 
 /** The channel of stream `meta`'s stream; `first` is its first exported entry, if any. */
@@ -55,23 +26,7 @@ export function exportChannel(
 ): ChannelPlan {
   const metadata = new Map<string, string>();
   if (Object.keys(meta).length > 0) metadata.set(META_KEY, JSON.stringify(meta));
-  const declared = typeof meta.format === 'string' ? meta.format.toLowerCase() : '';
-  const format = declared === 'jpg' ? 'jpeg' : declared || (first ? sniffImage(first) : '');
-  if (IMAGE_FORMATS.has(format)) {
-    return {
-      messageEncoding: 'cdr',
-      schema: {
-        name: IMAGE_SCHEMA_NAME,
-        encoding: 'ros2msg',
-        data: Buffer.from(IMAGE_SCHEMA_TEXT),
-      },
-      metadata,
-      encode: (data, ms) => encodeCompressedImage(data, format, ms),
-    };
-  }
-  const raw = (data: Buffer) => data;
-  if (format === 'json') return { messageEncoding: 'json', schema: null, metadata, encode: raw };
-  return { messageEncoding: RAW_ENCODING, schema: null, metadata, encode: raw };
+  return { ...streamChannel(meta, first), metadata };
 }
 
 /** How an imported channel's messages become entries, and the metadata its stream may take. */
@@ -82,8 +37,10 @@ export interface ImportPlan {
 }
 
 /**
- * The inverse of `exportChannel` for any MCAP channel: CompressedImage (CDR) messages give their
- * `data`, every other message its bytes as they are.
+ * The inverse of `exportChannel` for any MCAP channel: `foxglove.CompressedImage` and
+ * `redis_streamer.RawEntry` (protobuf) and ROS 2 `sensor_msgs/msg/CompressedImage` (CDR) messages
+ * give their `data` (MALFORMED_DATA when they are not such messages), every other message its
+ * bytes as they are.
  */
 export function importChannel(
   messageEncoding: string,
@@ -102,28 +59,25 @@ export function importChannel(
       // Foreign or damaged metadata: the stream's own metadata stays as it is.
     }
   }
-  if (messageEncoding === 'cdr' && schemaName === IMAGE_SCHEMA_NAME) {
+  if (messageEncoding === 'cdr' && schemaName === ROS_IMAGE_SCHEMA_NAME) {
     return { decode: (message) => decodeCompressedImage(message).data, meta };
   }
+  if (messageEncoding === 'protobuf' && entryOfMessage(schemaName, Buffer.alloc(0)) !== null) {
+    return {
+      decode: (message) => {
+        const entry = entryOfMessage(schemaName, bufferOf(message));
+        if (entry === null) throw malformed(`${schemaName} message is not valid protobuf`);
+        return entry;
+      },
+      meta,
+    };
+  }
   if (meta === null && messageEncoding === 'json') meta = { format: 'json' };
-  return {
-    decode: (message) => Buffer.from(message.buffer, message.byteOffset, message.length),
-    meta,
-  };
+  return { decode: bufferOf, meta };
 }
 
-/** `jpeg` or `png` when `data` starts like one, else ''. */
-function sniffImage(data: Buffer): string {
-  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
-  if (
-    data.length >= 8 &&
-    data.readUInt32BE(0) === 0x89504e47 &&
-    data.readUInt32BE(4) === 0x0d0a1a0a
-  ) {
-    return 'png';
-  }
-  return '';
-}
+const bufferOf = (message: Uint8Array) =>
+  Buffer.from(message.buffer, message.byteOffset, message.length);
 
 /** CDR encapsulation header: little-endian plain CDR. */
 const CDR_LE = Buffer.from([0x00, 0x01, 0x00, 0x00]);

@@ -88,6 +88,27 @@ export class FrameWriter {
   }
 
   /**
+   * Binary frames, each the concatenation of its parts, in one write: the parts go out as they
+   * are, never copied into one buffer.
+   */
+  framesOfParts(frames: readonly (readonly Buffer[])[]): void {
+    const socket = this.socket;
+    socket.cork();
+    for (const parts of frames) {
+      let length = 0;
+      for (const part of parts) length += part.length;
+      socket.write(binaryFrameHeader(length));
+      for (const part of parts) if (part.length > 0) socket.write(part);
+    }
+    socket.uncork();
+  }
+
+  /** Calls `listener` each time the socket's backlog has drained. */
+  onDrain(listener: () => void): void {
+    this.socket.on('drain', listener);
+  }
+
+  /**
    * `preamble` (see `batchPreamble`), then the payloads, which together are the body of the
    * binary frame the preamble announced, in one write.
    */

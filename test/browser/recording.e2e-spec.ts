@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Download, Page } from 'playwright-core';
-import { parseMcap } from '../support/mcap.js';
+import { entryTexts, parseMcap } from '../support/mcap.js';
 import { uniqueKey } from '../support/redis.js';
 import { BrowserEnv, guardedPage, GuardedPage, makeJpeg, startBrowserEnv } from './browser.js';
 
@@ -50,7 +50,7 @@ describe('console MCAP downloads', () => {
     const file = await saved(download);
     const [channel] = file.channels.values();
     expect(channel.topic).toBe(sid);
-    expect(channel.messageEncoding).toBe('cdr');
+    expect(channel.messageEncoding).toBe('protobuf');
     expect(file.messages).toHaveLength(frames.length);
     // The click downloads; it does not open a live view.
     expect(await page.locator(`article[data-view="${sid}"]`).count()).toBe(0);
@@ -72,6 +72,6 @@ describe('console MCAP downloads', () => {
       view.locator('button.record-button').click(),
     ]);
     const file = await saved(download);
-    expect(file.messages.map((m) => Buffer.from(m.data).toString())).toEqual(['just now']);
+    expect(entryTexts(file)).toEqual(['just now']);
   });
 });

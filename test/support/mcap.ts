@@ -1,6 +1,7 @@
 import { McapIndexedReader, McapRecordBuilder, McapStreamReader, McapWriter } from '@mcap/core';
 import type { Channel, Message, Schema, TypedMcapRecord } from '@mcap/core';
 import { zstdDecompressSync } from 'node:zlib';
+import { entryOfMessage } from '../../src/streams/formats/stream-formats.js';
 
 /** What an independent reader (@mcap/core) finds in an MCAP file. */
 export interface ParsedMcap {
@@ -39,6 +40,15 @@ export function parseMcap(file: Uint8Array): ParsedMcap {
   }
   if (!reader.done()) throw new Error('MCAP file ends before its footer');
   return parsed;
+}
+
+/** The entry each message carries (unwrapped from its schema, as the import does), as text. */
+export function entryTexts(parsed: ParsedMcap): string[] {
+  return parsed.messages.map((m) => {
+    const schema = parsed.schemas.get(parsed.channels.get(m.channelId)?.schemaId ?? 0)?.name;
+    const data = Buffer.from(m.data);
+    return (entryOfMessage(schema, data) ?? data).toString();
+  });
 }
 
 /** Opens `file` with @mcap/core's indexed reader (summary, chunk indexes, statistics). */
