@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataObserverModule } from '../common/data-observer.module.js';
+import { MemoryPressureModule } from '../common/memory-pressure.module.js';
 import { GroupSessions } from './sessions/group-sessions.js';
 import { PullSessions } from './sessions/pull-sessions.js';
 import { ReadHub } from './hub/read-hub.js';
@@ -15,7 +16,7 @@ const repositories = [StreamRepository, StreamMetaRepository, GroupRepository, H
  * the shared live read hub and its sessions.
  */
 @Module({
-  imports: [DataObserverModule],
+  imports: [DataObserverModule, MemoryPressureModule],
   providers: [...repositories, ReadHub, PullSessions, GroupSessions],
   exports: [...repositories, ReadHub, PullSessions, GroupSessions],
 })
