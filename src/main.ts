@@ -38,19 +38,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * The memory plan on one line, and a warning when V8's heap is not the one planned for (the
- * process was started without `scripts/start`, which passes the plan's heap flags to node).
+ * The memory plan on one line, and a warning when V8's heap is larger than planned (the process
+ * was started without `scripts/start`, which passes the plan's heap flags to node).
  */
 function logPlan(plan: MemoryPlan, logger: Logger): void {
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024));
   logger.log(`${describePlan(plan)}; V8 heap limit ${heapMb} MiB`);
-  if (
-    plan.limit !== null &&
-    plan.oldSpaceMb !== null &&
-    heapMb > plan.limit.bytes / (1024 * 1024)
-  ) {
+  const plannedMb = plan.oldSpaceMb === null ? null : plan.oldSpaceMb + 3 * plan.semiSpaceMb;
+  if (plannedMb !== null && heapMb > plannedMb + 16) {
     logger.warn(
-      `V8 may grow its heap to ${heapMb} MiB, beyond the memory limit: start the service with scripts/start (or node --max-old-space-size=${plan.oldSpaceMb})`,
+      `V8 may grow its heap to ${heapMb} MiB instead of the planned ${plannedMb} MiB: start the service with scripts/start (or node --max-old-space-size=${plan.oldSpaceMb})`,
     );
   }
 }

@@ -22,8 +22,9 @@ describe('planMemory', () => {
 
   it.each([
     // limit, push in flight, per connection, batch, high water, catch-up, largest, old space, semi
-    [96, 6 * MiB, 1.5 * MiB, 3 * MiB, 96 * KiB, 768 * KiB, 12 * MiB, 48, 3],
-    [192, 12 * MiB, 3 * MiB, 6 * MiB, 192 * KiB, MiB, 24 * MiB, 72, 6],
+    [96, 6 * MiB, 1.5 * MiB, 3 * MiB, 96 * KiB, 768 * KiB, 12 * MiB, 96, 3],
+    [128, 8 * MiB, 2 * MiB, 4 * MiB, 128 * KiB, MiB, 16 * MiB, 96, 4],
+    [192, 12 * MiB, 3 * MiB, 6 * MiB, 192 * KiB, MiB, 24 * MiB, 96, 6],
     [256, 16 * MiB, 4 * MiB, 8 * MiB, 256 * KiB, MiB, 32 * MiB, 96, 8],
     [512, 16 * MiB, 4 * MiB, 8 * MiB, 256 * KiB, MiB, 64 * MiB, 192, 16],
   ])(
@@ -72,7 +73,7 @@ describe('planMemory', () => {
 
   it('says the plan on one line', () => {
     expect(describePlan(plan(192))).toBe(
-      'memory plan for 192 MiB (MEMORY_LIMIT_MB): V8 old space 72 MiB, semi-space 6 MiB; push in flight 12 MiB (3 MiB or 256 entries per connection); pull batch 6 MiB, high water 192 KiB, catch-up read-ahead 1 MiB; largest payload 24 MiB; pushes pause and reads wait above 163.2 MiB private resident',
+      'memory plan for 192 MiB (MEMORY_LIMIT_MB): V8 old space 96 MiB, semi-space 6 MiB; push in flight 12 MiB (3 MiB or 256 entries per connection); pull batch 6 MiB, high water 192 KiB, catch-up read-ahead 1 MiB; largest payload 24 MiB; pushes pause and reads wait above 163.2 MiB private resident',
     );
     expect(describePlan(planMemory(null))).toMatch(/^memory plan: no limit known/);
   });

@@ -26,6 +26,13 @@ const UNLIMITED = {
   semiSpaceMb: 16,
 };
 
+/**
+ * The smallest old space planned: the service's live heap is about 40 MiB (Nest, GraphQL schema,
+ * OpenAPI document), and a heap limit close to its live size fails with "ineffective
+ * mark-compacts" at the first burst of allocations; resident memory is what the gate watches.
+ */
+const MIN_OLD_SPACE_MB = 96;
+
 /** Push batches smaller than this are bounded by count (PUSH_MAX_PENDING), not bytes. */
 export const TRACKED_BATCH_BYTES = 4096;
 
@@ -76,8 +83,8 @@ export class MemoryPlan {
 /**
  * The budgets for a memory limit (bytes; null: none known, the default sizes). A quarter of the
  * limit goes to payload bytes the process holds for clients (push in flight, batches, read-ahead),
- * three eighths to V8's old space (payloads are Buffers, outside it), the rest to the runtime
- * itself (code, young generation, sockets, allocator slack). No budget exceeds its default: more
+ * three eighths (96 MiB at least) to V8's old space (payloads are Buffers, outside it), the rest
+ * to the runtime itself (code, young generation, sockets, allocator slack). No budget exceeds its default: more
  * memory does not make Redis or a socket faster.
  */
 export function planMemory(limit: MemoryLimit | null): MemoryPlan {
@@ -113,7 +120,7 @@ export function planMemory(limit: MemoryLimit | null): MemoryPlan {
     pushInFlightBytes,
     pushConnectionBytes,
     catchUpReadBytes: floorKiB(clamp(data / 32, 64 * KiB, UNLIMITED.catchUpReadBytes)),
-    oldSpaceMb: Math.max(48, Math.floor((limitMb * 3) / 8)),
+    oldSpaceMb: Math.max(MIN_OLD_SPACE_MB, Math.floor((limitMb * 3) / 8)),
     semiSpaceMb: clamp(Math.floor(limitMb / 32), 1, UNLIMITED.semiSpaceMb),
     pressureBytes: Math.floor(bytes * 0.85),
     reliefBytes: Math.floor(bytes * 0.75),
