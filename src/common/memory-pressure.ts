@@ -30,16 +30,19 @@ export interface MemoryGate {
   readonly enabled: boolean;
   /** Null while memory is fine; else a promise that resolves once it is (or the hold ends). */
   wait(): Promise<void> | null;
+  /** Memory is above the relief mark: reads should go one at a time. */
+  readonly tight: boolean;
 }
 
 /**
  * The service's memory gate. With a memory limit (`MemoryPlan.pressureBytes`) it samples the
- * process's private resident memory (`privateResidentBytes`) every 20 ms; above the plan's
- * pressure mark it runs a full garbage collection (with `--expose-gc`) and shuts: push connections
- * pause their sockets (`PushBudget`), Redis reads on the command channel and the hub's XREADs wait.
- * Below the relief mark it opens again; if memory stays high anyway, it opens for one sample each
- * second, so the service slows down instead of stopping. Appends already handed to Redis are never
- * held back: they free memory when they complete, and an entry is acked only once stored.
+ * process's private resident memory (`privateResidentBytes`) every 20 ms. Above the relief mark
+ * reads go one at a time (`tight`); above the pressure mark it runs a full garbage collection
+ * (with `--expose-gc`) and shuts: push connections pause their sockets (`PushBudget`), Redis reads
+ * on the command channel and the hub's XREADs wait. Below the relief mark it opens again; if
+ * memory stays high anyway, it opens for one sample each second, so the service slows down
+ * instead of stopping. Appends already handed to Redis are never held back: they free memory when
+ * they complete, and an entry is acked only once stored.
  */
 @Injectable()
 export class MemoryPressure implements MemoryGate, OnModuleInit, OnApplicationShutdown {
@@ -72,6 +75,10 @@ export class MemoryPressure implements MemoryGate, OnModuleInit, OnApplicationSh
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.relieve();
+  }
+
+  get tight(): boolean {
+    return this.plan.reliefBytes !== null && this.rss >= this.plan.reliefBytes;
   }
 
   wait(): Promise<void> | null {
