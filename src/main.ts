@@ -4,7 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './bootstrap.js';
+import { getHeapStatistics } from 'node:v8';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { describePlan, MemoryPlan } from './config/memory-plan.js';
 import { ServiceLogger, serviceAddresses, startupBanner } from './observability/logging.js';
 import { exitAfterShutdownDeadline } from './observability/shutdown-deadline.js';
 import { releaseStartupGarbage } from './observability/startup-garbage.js';
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
   app.useLogger(new ServiceLogger(app.get(PinoLogger)));
   configureApp(app);
+  logPlan(app.get(MemoryPlan), logger);
   exitAfterShutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, app.get(PinoLogger));
   await app.init();
   releaseStartupGarbage();
@@ -37,6 +40,21 @@ async function main(): Promise<void> {
     `redis-streamer listening on http://${config.HOST}:${config.PORT} (web console: ${consoleUrl})`,
   );
   if (process.stdout.isTTY) process.stdout.write(startupBanner(config.HOST, config.PORT));
+}
+
+/**
+ * The memory plan on one line, and a warning when V8's heap is larger than planned (the process
+ * was started without `scripts/start`, which passes the plan's heap flags to node).
+ */
+function logPlan(plan: MemoryPlan, logger: Logger): void {
+  const heapMb = Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024));
+  logger.log(`${describePlan(plan)}; V8 heap limit ${heapMb} MiB`);
+  const plannedMb = plan.oldSpaceMb === null ? null : plan.oldSpaceMb + 3 * plan.semiSpaceMb;
+  if (plannedMb !== null && heapMb > plannedMb + 16) {
+    logger.warn(
+      `V8 may grow its heap to ${heapMb} MiB instead of the planned ${plannedMb} MiB: start the service with scripts/start (or node --max-old-space-size=${plan.oldSpaceMb})`,
+    );
+  }
 }
 
 /**

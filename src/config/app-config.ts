@@ -141,6 +141,11 @@ export class AppConfig {
    * refreshed (every third of it): a device whose gateway died is disconnected within this time.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) DEVICE_PRESENCE_TTL_S = 15;
+  /**
+   * The memory (MiB) the service plans its byte budgets and V8 heap for (`memory-plan.ts`); 0 =
+   * its cgroup's limit (v2 `memory.max`, v1 `memory.limit_in_bytes`), if any.
+   */
+  @Transform(toInt) @IsInt() @Min(0) MEMORY_LIMIT_MB = 0;
 }
 
 /** Settings without a default: absent from `new AppConfig()`'s keys, read all the same. */
@@ -153,7 +158,15 @@ const OPTIONAL_KEYS = [
   'AUTH_ISSUER',
 ];
 
+/** Below this the runtime alone would not fit. */
+const MIN_MEMORY_LIMIT_MB = 64;
+
 export class ConfigError extends Error {}
+
+/** The settings `env` sets (non-empty), as opposed to those left at their defaults. */
+export function settingsGiven(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  return new Set(Object.keys(env).filter((key) => env[key] !== undefined && env[key] !== ''));
+}
 
 /**
  * Validates `env` into an `AppConfig`; throws one `ConfigError` naming every bad variable.
@@ -174,6 +187,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `${e.property}=${secretSafe(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
   lines.push(...authProblems(config));
+  if (config.MEMORY_LIMIT_MB > 0 && config.MEMORY_LIMIT_MB < MIN_MEMORY_LIMIT_MB) {
+    lines.push(
+      `MEMORY_LIMIT_MB=${config.MEMORY_LIMIT_MB}: 0 (the cgroup's limit) or at least ${MIN_MEMORY_LIMIT_MB}`,
+    );
+  }
   if (!config.REDIS_CLUSTER && config.REDIS_URL?.includes(',')) {
     lines.push('REDIS_URL: several nodes need REDIS_CLUSTER=true (a Redis Cluster)');
   }

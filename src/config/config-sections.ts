@@ -83,6 +83,9 @@ export class ConsoleConfig extends section(['CONSOLE_DIR']) {}
 
 export class LoggingConfig extends section(['LOG_LEVEL']) {}
 
+/** The memory limit the budgets are planned for (`MemoryPlan`, provided by `ConfigModule`). */
+class MemoryConfig extends section(['MEMORY_LIMIT_MB']) {}
+
 /** Every section `ConfigModule` provides. */
 export const CONFIG_SECTIONS = [
   ServerConfig,
@@ -97,4 +100,5 @@ export const CONFIG_SECTIONS = [
   GraphqlConfig,
   ConsoleConfig,
   LoggingConfig,
+  MemoryConfig,
 ] as const;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AuthModule } from '../auth/auth.module.js';
 import { DataObserverModule } from '../common/data-observer.module.js';
+import { MemoryPressureModule } from '../common/memory-pressure.module.js';
 import { LimitsConfig } from '../config/config-sections.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { WsModule } from '../ws/ws.module.js';
@@ -18,6 +19,7 @@ import { PushGateway } from './ws/push.gateway.js';
   imports: [
     StreamsModule,
     DataObserverModule,
+    MemoryPressureModule,
     AuthModule,
     WsModule,
     MulterModule.registerAsync({ inject: [LimitsConfig], useFactory: entriesUploadOptions }),

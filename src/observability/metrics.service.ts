@@ -1,5 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { MemoryPressure, privateResidentBytes } from '../common/memory-pressure.js';
+import { MemoryPlan } from '../config/memory-plan.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { RedisCommands } from '../redis/redis-commands.js';
 import { REDIS_COMMAND } from '../redis/redis.tokens.js';
@@ -27,6 +30,8 @@ export class MetricsService implements OnModuleInit {
     private readonly hub: ReadHub,
     private readonly connections: RedisConnections,
     @Inject(REDIS_COMMAND) private readonly redis: RedisCommands,
+    private readonly pressure: MemoryPressure,
+    @Inject(MemoryPlan) private readonly plan: MemoryPlan,
   ) {}
 
   onModuleInit(): void {
@@ -88,6 +93,33 @@ export class MetricsService implements OnModuleInit {
       () => hub.stats().activeReaders,
     );
     gauge('hub_streams', 'Streams the live read hub reads', () => hub.stats().streams);
+    const { pressure, plan } = this;
+    gauge(
+      'memory_limit_bytes',
+      'The memory limit the budgets are planned for (MEMORY_LIMIT_MB or the cgroup limit; 0: none known)',
+      () => plan.limit?.bytes ?? 0,
+    );
+    gauge(
+      'memory_resident_bytes',
+      'Private resident memory of the process now (RssAnon: RSS without file-backed pages), what the pressure gate watches',
+      privateResidentBytes,
+    );
+    gauge(
+      'memory_pressure',
+      '1 while resident memory is near the limit: pushes pause and Redis reads wait',
+      () => (pressure.high ? 1 : 0),
+    );
+    counter(
+      'memory_pressure_total',
+      'Times resident memory reached the pressure mark (85% of the limit)',
+      () => pressure.episodes,
+    );
+    counter(
+      'memory_reads_held_total',
+      'Redis reads that waited for memory to be free again',
+      () => pressure.readsHeld,
+    );
+    this.memoryBudgetMetrics();
     gauge(
       'hub_listeners',
       'Pull sessions attached to the live read hub',
@@ -115,6 +147,38 @@ export class MetricsService implements OnModuleInit {
         },
       });
     }
+  }
+
+  /** Each budget of the memory plan: its size and, where the service counts it, the bytes in use. */
+  private memoryBudgetMetrics(): void {
+    const { registry, pressure, plan } = this;
+    const budgets: Record<string, number> = {
+      pull_batch: plan.settings.PULL_BATCH_BYTES,
+      pull_high_water: plan.settings.PULL_HIGH_WATER_BYTES,
+      catch_up_read: plan.catchUpReadBytes,
+      push_connection: plan.pushConnectionBytes,
+    };
+    new Gauge({
+      name: `${PREFIX}memory_budget_bytes`,
+      help: 'Size of each byte budget of the memory plan (heap: V8 heap size limit)',
+      labelNames: ['budget'],
+      registers: [registry],
+      collect() {
+        for (const [budget, limit] of Object.entries(budgets)) this.set({ budget }, limit);
+        for (const [budget, tracked] of pressure.budgets()) this.set({ budget }, tracked.limit);
+        this.set({ budget: 'heap' }, getHeapStatistics().heap_size_limit);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}memory_budget_used_bytes`,
+      help: 'Bytes each counted budget holds now (heap: V8 heap in use)',
+      labelNames: ['budget'],
+      registers: [registry],
+      collect() {
+        for (const [budget, tracked] of pressure.budgets()) this.set({ budget }, tracked.inUse());
+        this.set({ budget: 'heap' }, getHeapStatistics().used_heap_size);
+      },
+    });
   }
 
   /** The text exposition format (`Content-Type` from `contentType`). */

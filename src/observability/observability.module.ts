@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { LoggingConfig } from '../config/config-sections.js';
 import { DataObserverRegistry } from '../common/data-observer.js';
 import { DataObserverModule } from '../common/data-observer.module.js';
+import { MemoryPressureModule } from '../common/memory-pressure.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { WsModule } from '../ws/ws.module.js';
 import { DataCounters } from './data-counters.js';
@@ -20,6 +21,7 @@ import { MetricsService } from './metrics.service.js';
     LoggerModule.forRootAsync({ inject: [LoggingConfig], useFactory: loggingParams }),
     StreamsModule,
     DataObserverModule,
+    MemoryPressureModule,
     WsModule,
   ],
   controllers: [MetricsController],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataObserverModule } from '../common/data-observer.module.js';
+import { MemoryPressureModule } from '../common/memory-pressure.module.js';
 import { GroupSessions } from './sessions/group-sessions.js';
 import { PullSessions } from './sessions/pull-sessions.js';
 import { ReadHub } from './hub/read-hub.js';
@@ -29,7 +30,7 @@ const CORE_PROVIDERS = [
  * sampled reads), the shared live read hub and its sessions (pull, consumer group, synchronized).
  */
 @Module({
-  imports: [DataObserverModule],
+  imports: [DataObserverModule, MemoryPressureModule],
   providers: CORE_PROVIDERS,
   exports: CORE_PROVIDERS,
 })

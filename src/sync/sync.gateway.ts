@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { LimitsConfig } from '../config/config-sections.js';
+import { MemoryPlan } from '../config/memory-plan.js';
 import { SyncSessions } from '../streams/sync/sync-sessions.js';
 import { StreamConnection, StreamRoutes } from '../ws/stream-routes.js';
 import { SyncConnection } from './sync-connection.js';
@@ -20,6 +21,7 @@ export class SyncGateway {
     private readonly sessions: SyncSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
+    private readonly plan: MemoryPlan,
   ) {
     routes.register<SyncPullParams>({
       path: '/data/:sid/pull',
@@ -51,7 +53,7 @@ export class SyncGateway {
         rates: p.rates,
         onDropped: this.observer.dropped,
         onMissed: this.observer.missed,
-        readAheadBytes: Math.max(4 * highWater, 1024 * 1024),
+        readAheadBytes: this.plan.catchUpReadBytes,
       },
       sink,
     );

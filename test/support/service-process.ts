@@ -29,15 +29,22 @@ export class ServiceProcess {
 
   /** Builds `dist/` when missing. */
   static async build(): Promise<void> {
-    if (!existsSync('dist/main.js')) {
+    if (!existsSync('dist/main.js') || !existsSync('dist/heap-flags.js')) {
       await promisify(execFile)('npm', ['run', 'build', '--silent'], { timeout: 120_000 });
     }
   }
 
-  /** Starts the service with `env` (plus PORT, HOST) and resolves once `/readyz` answers 200. */
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  /**
+   * Starts the service with `env` (plus PORT, HOST) and resolves once `/readyz` answers 200. With
+   * `startScript`, as production starts it: `scripts/start` with `start:prod`'s flags, which adds
+   * the memory plan's heap flags.
+   */
+  static async start(env: Record<string, string>, startScript = false): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const [command, args] = startScript
+      ? ['scripts/start', ['--max-semi-space-size=16', '--heap-growing-percent=100', '--expose-gc']]
+      : [process.execPath, ['dist/main.js']];
+    const child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LimitsConfig } from '../../config/config-sections.js';
+import { MemoryPlan } from '../../config/memory-plan.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { StreamerError } from '../../common/errors.js';
@@ -29,6 +30,7 @@ export class PullGateway implements OnModuleInit {
     private readonly groups: GroupSessions,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
+    @Inject(MemoryPlan) private readonly plan: MemoryPlan,
   ) {}
 
   onModuleInit(): void {
@@ -55,7 +57,7 @@ export class PullGateway implements OnModuleInit {
         onDropped: this.observer.dropped,
         gaps: p.gaps,
         onMissed: this.observer.missed,
-        readAheadBytes: readAheadFor(this.config.PULL_HIGH_WATER_BYTES),
+        readAheadBytes: this.plan.catchUpReadBytes,
       },
       sink,
     );
@@ -105,14 +107,4 @@ export class PullGateway implements OnModuleInit {
       this.preambles,
     );
   }
-}
-
-/**
- * What a WebSocket puller that fell behind reads from Redis ahead of its socket: four socket
- * backlogs' worth, 1 MiB at least. Enough to keep its socket fed between two reads, and 20 slow
- * pullers of 64 KiB frames hold about 20 MiB of catch-up copies instead of up to 20 x
- * PULL_BATCH_BYTES.
- */
-function readAheadFor(highWater: number): number {
-  return Math.max(4 * highWater, 1024 * 1024);
 }

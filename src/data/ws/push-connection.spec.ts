@@ -5,6 +5,8 @@ import { WebSocket } from 'ws';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
 import { COLLECT_EVERY_BYTES, YoungGarbage } from '../../common/young-garbage.js';
 import { RELEASED_FRAME_BYTES } from '../../ws/frame-release.js';
+import { MemoryPressure } from '../../common/memory-pressure.js';
+import { planMemory } from '../../config/memory-plan.js';
 import { PushBudget } from './push-budget.js';
 import { PushConnection, PushOptions } from './push-connection.js';
 
@@ -53,7 +55,14 @@ function connect(options: Partial<PushOptions> = {}) {
   new PushConnection(
     ws as unknown as WebSocket,
     repo,
-    { sids: ['s'], header: true, ack: true, maxPending: 4, ...options },
+    {
+      sids: ['s'],
+      header: true,
+      ack: true,
+      maxPending: 4,
+      maxPendingBytes: 4 * 1024 * 1024,
+      ...options,
+    },
     new Logger('test'),
   );
   return { ws, repo };
@@ -170,7 +179,13 @@ describe('PushConnection', () => {
     new PushConnection(
       ws as unknown as WebSocket,
       new ControlledRepository(),
-      { sids: ['s'], header: false, ack: false, maxPending: 4096 },
+      {
+        sids: ['s'],
+        header: false,
+        ack: false,
+        maxPending: 4096,
+        maxPendingBytes: 4 * 1024 * 1024,
+      },
       new Logger('test'),
       undefined,
       new YoungGarbage(collect),
@@ -185,22 +200,8 @@ describe('PushConnection', () => {
 
   it('pauses every connection while the shared budget is full, resumes them at half', async () => {
     const budget = new PushBudget(1024 * 1024);
-    const open = () => {
-      const ws = new FakeSocket();
-      const repo = new ControlledRepository();
-      new PushConnection(
-        ws as unknown as WebSocket,
-        repo,
-        { sids: ['s'], header: false, ack: false, maxPending: 4096 },
-        new Logger('test'),
-        undefined,
-        undefined,
-        budget,
-      );
-      return { ws, repo };
-    };
-    const a = open();
-    const b = open();
+    const a = sharing(budget);
+    const b = sharing(budget);
     const frame = Buffer.alloc(256 * 1024);
     for (let i = 0; i < 3; i++) a.ws.receive(frame);
     expect(a.ws.paused).toBe(false);
@@ -216,4 +217,41 @@ describe('PushConnection', () => {
     expect(a.ws.paused).toBe(false);
     expect(b.ws.paused).toBe(false);
   });
+
+  it('pauses under memory pressure whatever is in flight, resumes once relieved', async () => {
+    const pressure = new MemoryPressure(
+      planMemory({ bytes: 100 * 1024 * 1024, source: 'MEMORY_LIMIT_MB' }),
+    );
+    const budget = new PushBudget(16 * 1024 * 1024, pressure);
+    const { ws, repo } = sharing(budget);
+    ws.receive(Buffer.alloc(100));
+    expect(ws.paused).toBe(false);
+    pressure.check(90 * 1024 * 1024, 0);
+    ws.receive(Buffer.alloc(100)); // a small entry: nothing of the budget held, but memory is short
+    expect(ws.paused).toBe(true);
+    repo.calls[0].resolve('1-0');
+    repo.calls[1].resolve('2-0');
+    await settle();
+    expect(ws.paused).toBe(true); // nothing in flight, still short of memory
+    pressure.check(70 * 1024 * 1024, 100);
+    expect(ws.paused).toBe(false);
+    expect(repo.calls).toHaveLength(2); // both entries stored, none lost
+  });
 });
+
+/** A connection (4 MiB of its own in flight, entries unbounded) held to the shared `budget`. */
+function sharing(budget: PushBudget) {
+  const ws = new FakeSocket();
+  const repo = new ControlledRepository();
+  const options = { sids: ['s'], header: false, ack: false, maxPending: 4096 };
+  new PushConnection(
+    ws as unknown as WebSocket,
+    repo,
+    { ...options, maxPendingBytes: 4 * 1024 * 1024 },
+    new Logger('test'),
+    undefined,
+    undefined,
+    budget,
+  );
+  return { ws, repo };
+}

@@ -4,6 +4,7 @@ import { ErrorCode, malformed, StreamerError } from '../../common/errors.js';
 import type { Appender } from '../../streams/repositories/ordered-appender.js';
 import type { YoungGarbage } from '../../common/young-garbage.js';
 import { releaseFrame, RELEASED_FRAME_BYTES } from '../../ws/frame-release.js';
+import { TRACKED_BATCH_BYTES } from '../../config/memory-plan.js';
 import { checkFrameLength, parsePushHeader, PlannedEntry } from '../protocol.js';
 import { PushBudget } from './push-budget.js';
 import { closeWithError } from '../../ws/socket-errors.js';
@@ -16,17 +17,14 @@ export interface PushOptions {
   ack: boolean;
   /** XADDs in flight before the socket stops being read. */
   maxPending: number;
+  /**
+   * Bytes of large batches in flight to Redis before the socket is paused (the memory plan's
+   * `pushConnectionBytes`). `maxPending` alone counts entries, which would let 4096 x 256 KiB
+   * (1 GiB) pile up in node-redis's queue; 4 MiB (16 frames of 256 KiB) keeps Redis busy on
+   * loopback. All connections together are held to the shared `PushBudget`.
+   */
+  maxPendingBytes: number;
 }
-
-/**
- * Bytes of large batches in flight to Redis before the socket is paused. `maxPending` alone
- * counts entries, which lets 4096 x 256 KiB (1 GiB) pile up in node-redis's queue. 4 MiB (16
- * frames of 256 KiB) keeps Redis busy on loopback; all connections together are held to the
- * shared `PushBudget`.
- */
-const MAX_PENDING_BYTES = 4 * 1024 * 1024;
-/** Batches this big or bigger count against MAX_PENDING_BYTES (small ones are bounded by count). */
-const TRACKED_BATCH_BYTES = 4096;
 /** Longest wait for the acks of stored batches before a protocol error closes the socket. */
 const ACK_FLUSH_MS = 5000;
 
@@ -183,7 +181,7 @@ export class PushConnection {
     if (
       !this.paused &&
       (this.pending >= this.options.maxPending ||
-        this.pendingBytes >= MAX_PENDING_BYTES ||
+        this.pendingBytes >= this.options.maxPendingBytes ||
         (this.budget?.full ?? false))
     ) {
       this.paused = true;
@@ -201,7 +199,7 @@ export class PushConnection {
     if (
       !this.paused ||
       this.pending > this.options.maxPending >> 1 ||
-      this.pendingBytes > MAX_PENDING_BYTES >> 1
+      this.pendingBytes > this.options.maxPendingBytes >> 1
     )
       return;
     if (this.budget && !this.budget.low) {

@@ -7,6 +7,8 @@ import type { StreamRepository } from '../../streams/repositories/stream.reposit
 import { ConnectionEvents } from '../../ws/connection-events.js';
 import { StreamRoutes } from '../../ws/stream-routes.js';
 import type { UpgradeRouter } from '../../ws/upgrade-router.js';
+import { MemoryPressure } from '../../common/memory-pressure.js';
+import { planMemory } from '../../config/memory-plan.js';
 import { PushGateway } from './push.gateway.js';
 
 describe('PushGateway', () => {
@@ -23,6 +25,8 @@ describe('PushGateway', () => {
       {} as DataObserver,
       config,
       new ConnectionEvents(),
+      planMemory(null),
+      new MemoryPressure(planMemory(null)),
     ).onModuleInit();
     expect(route().kind).toBe('push');
     const url = (path: string) => new URL(path, 'http://localhost');

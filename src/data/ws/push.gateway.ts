@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LimitsConfig } from '../../config/config-sections.js';
+import { MemoryPlan } from '../../config/memory-plan.js';
+import { MemoryPressure } from '../../common/memory-pressure.js';
 import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { YoungGarbage } from '../../common/young-garbage.js';
@@ -21,7 +23,8 @@ import { PushConnection } from './push-connection.js';
 export class PushGateway implements OnModuleInit {
   private readonly logger = new Logger(PushGateway.name);
   private readonly frameGarbage = new YoungGarbage();
-  private readonly budget = new PushBudget();
+  private readonly budget: PushBudget;
+  private readonly maxPendingBytes: number;
 
   constructor(
     private readonly routes: StreamRoutes,
@@ -29,7 +32,13 @@ export class PushGateway implements OnModuleInit {
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
     private readonly events: ConnectionEvents,
-  ) {}
+    @Inject(MemoryPlan) plan: MemoryPlan,
+    pressure: MemoryPressure,
+  ) {
+    this.budget = new PushBudget(plan.pushInFlightBytes, pressure.enabled ? pressure : null);
+    this.maxPendingBytes = plan.pushConnectionBytes;
+    pressure.track('push_in_flight', plan.pushInFlightBytes, () => this.budget.inFlight);
+  }
 
   onModuleInit(): void {
     this.routes.register<PushParams>({
@@ -53,7 +62,11 @@ export class PushGateway implements OnModuleInit {
     const push = new PushConnection(
       ws,
       this.repository.appender(),
-      { ...params, maxPending: this.config.PUSH_MAX_PENDING },
+      {
+        ...params,
+        maxPending: this.config.PUSH_MAX_PENDING,
+        maxPendingBytes: this.maxPendingBytes,
+      },
       this.logger,
       this.observer.pushed,
       this.frameGarbage,

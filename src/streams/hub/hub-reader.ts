@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
+import type { MemoryGate } from '../../common/memory-pressure.js';
 import type { YoungGarbage } from '../../common/young-garbage.js';
 import type { NodeAddress, RedisConnection } from '../../redis/redis-commands.js';
 import { compareIds } from '../ids/entry-id.js';
@@ -21,6 +22,8 @@ export interface HubReaderHost {
   readonly logger: Logger;
   /** Counts the bytes of entries read (their reply chunks are garbage once delivered). */
   readonly garbage: YoungGarbage;
+  /** Shut while memory is short: the next XREAD waits (null: never). */
+  readonly gate: MemoryGate | null;
   /**
    * A new blocking connection for `reader`: on a cluster, to `node` when given (where a MOVED
    * pointed), else to the master serving the reader's slot.
@@ -154,6 +157,13 @@ export class HubReader {
           this.deliver();
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
+          continue;
+        }
+        const held = this.host.gate?.wait();
+        if (held) {
+          // What was read goes to the listeners (and on to their sockets) while reads wait.
+          this.deliver();
+          await held;
           continue;
         }
         try {

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HubConfig } from '../../config/config-sections.js';
 import { ErrorCode, StreamerError } from '../../common/errors.js';
+import { MemoryPressure } from '../../common/memory-pressure.js';
 import { YoungGarbage } from '../../common/young-garbage.js';
 import { RedisConnections } from '../../redis/redis-connections.js';
 import { HubReader, HubReaderHost, HubStream } from './hub-reader.js';
@@ -38,11 +39,13 @@ export class ReadHub implements OnApplicationShutdown {
     private readonly repository: HubRepository,
     private readonly connections: RedisConnections,
     @Inject(HubConfig) config: HubConfig,
+    @Optional() pressure?: MemoryPressure,
   ) {
     const host: HubReaderHost = {
       repository,
       logger: this.logger,
       garbage: this.garbage,
+      gate: pressure ?? null,
       open: (reader, node) => {
         if (reader.slot === null) {
           const connection = this.connections.create(`hub-reader-${reader.index}`, {
