@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { Agent as HttpAgent, request as httpRequestRaw } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ import {
   withTimeout,
   AS_BUFFERS,
 } from './lib.js';
+import { BENCH_AUTH } from './auth.js';
 
 export interface BenchContext {
   url: string;
@@ -1200,15 +1203,74 @@ async function fillStream(redis: Redis, key: string, size: number, count: number
   }
 }
 
-/** Reads a response body to its end; resolves to its length. */
-async function drainBody(res: Response, into?: WriteStream): Promise<number> {
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    if (into && !into.write(chunk)) await once(into, 'drain');
-  }
-  return bytes;
+/** Keeps the bench's HTTP connections open between requests, as a client library would. */
+const httpAgent = new HttpAgent({ keepAlive: true });
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Bytes of the body (not kept unless `keep`). */
+  bytes: number;
+  /** The body, with `keep`. */
+  body: Buffer | null;
+}
+
+/**
+ * One HTTP request with `node:http` (the load generator stays cheap: `fetch`'s web streams cost
+ * it more CPU per byte than the server spends): the body is counted, written to `into`, or kept
+ * (`keep`); `upload` is piped as the request body.
+ */
+function httpRequest(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    upload?: Readable;
+    into?: WriteStream;
+    keep?: boolean;
+  } = {},
+): Promise<HttpAnswer> {
+  const headers = {
+    ...options.headers,
+    ...(BENCH_AUTH ? { authorization: BENCH_AUTH.authorization } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const req = httpRequestRaw(
+      url,
+      { method: options.method ?? 'GET', headers, agent: httpAgent },
+      (res) => {
+        let bytes = 0;
+        const kept: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (options.keep) kept.push(chunk);
+          if (options.into && !options.into.write(chunk)) {
+            res.pause();
+            options.into.once('drain', () => res.resume());
+          }
+        });
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            bytes,
+            body: options.keep ? Buffer.concat(kept) : null,
+          }),
+        );
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    if (options.upload) options.upload.pipe(req);
+    else req.end();
+  });
+}
+
+/** A GET whose body is counted (or written to `into`); fails unless 200. Resolves to its length. */
+async function drainBody(url: string, into?: WriteStream): Promise<number> {
+  const answer = await httpRequest(url, { into, keep: false });
+  if (answer.status !== 200) throw new Error(`GET ${url}: HTTP ${answer.status}`);
+  return answer.bytes;
 }
 
 /** Reads all of `key` with XRANGE pages of `count` entries: the direct reference of a read. */
@@ -1231,12 +1293,11 @@ async function httpPullAll(http: string, key: string): Promise<number> {
   let bytes = 0;
   let cursor = '0';
   for (;;) {
-    const res = await fetch(`${http}/data/${enc(key)}?last_entry_id=${cursor}&count=10000`);
-    const body = await res.arrayBuffer();
-    if (!res.ok) throw new Error(`GET: HTTP ${res.status}`);
-    if (body.byteLength === 0 && res.headers.get('entry-offset') === '[]') return bytes;
-    bytes += body.byteLength;
-    cursor = res.headers.get('x-last-entry-id') ?? cursor;
+    const res = await httpRequest(`${http}/data/${enc(key)}?last_entry_id=${cursor}&count=10000`);
+    if (res.status !== 200) throw new Error(`GET: HTTP ${res.status}`);
+    if (res.bytes === 0 && res.headers['entry-offset'] === '[]') return bytes;
+    bytes += res.bytes;
+    cursor = String(res.headers['x-last-entry-id'] ?? cursor);
   }
 }
 
@@ -1260,7 +1321,7 @@ export async function exportThroughput(
 
   const window = ctx.sampler.window();
   let t0 = performance.now();
-  const fileBytes = await drainBody(await fetch(`${http}/data/${enc(key)}/export`));
+  const fileBytes = await drainBody(`${http}/data/${enc(key)}/export`);
   const exportMs = performance.now() - t0;
   const exported = window();
 
@@ -1326,7 +1387,7 @@ export async function importThroughput(
   const path = join(dir, 'source.mcap');
   try {
     const out = createWriteStream(path);
-    await drainBody(await fetch(`${http}/data/${enc(source)}/export`), out);
+    await drainBody(`${http}/data/${enc(source)}/export`, out);
     await new Promise<void>((resolve, reject) =>
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
@@ -1335,16 +1396,21 @@ export async function importThroughput(
 
     const window = ctx.sampler.window();
     let t0 = performance.now();
-    const res = await fetch(`${http}/data/import?prefix=${enc(prefix)}&as_fast_as_possible=1`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-mcap' },
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-      ...({ duplex: 'half' } as object),
-    });
-    const answer = (await res.json()) as { streams?: { written: number; bytes: number }[] };
+    const res = await httpRequest(
+      `${http}/data/import?prefix=${enc(prefix)}&as_fast_as_possible=1`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-mcap' },
+        upload: createReadStream(path),
+        keep: true,
+      },
+    );
+    const answer = JSON.parse(String(res.body)) as {
+      streams?: { written: number; bytes: number }[];
+    };
     const importMs = performance.now() - t0;
     const imported = window();
-    if (!res.ok) throw new Error(`import: HTTP ${res.status} ${JSON.stringify(answer)}`);
+    if (res.status !== 200) throw new Error(`import: HTTP ${res.status} ${JSON.stringify(answer)}`);
     const written = answer.streams?.reduce((a, s) => a + s.bytes, 0) ?? 0;
     await ctx.redis.sendCommand(['DEL', `${prefix}${source}`]);
 
@@ -1390,7 +1456,7 @@ export async function bigExport(ctx: BenchContext, totalBytes: number): Promise<
   await sleep(1000);
   const window = ctx.sampler.window();
   const t0 = performance.now();
-  const fileBytes = await drainBody(await fetch(`${httpOf(ctx)}/data/${enc(key)}/export`));
+  const fileBytes = await drainBody(`${httpOf(ctx)}/data/${enc(key)}/export`);
   const ms = performance.now() - t0;
   const w = window();
   await ctx.redis.sendCommand(['DEL', key]);
