@@ -214,10 +214,11 @@ export class DataHttpService implements OnModuleDestroy {
     for (let i = 0; i < sids.length && room > 0; i++) {
       if (given[i] === '$') continue;
       const budget = batch.length > 0 ? room : this.config.PULL_BATCH_BYTES;
+      // A page read ahead is used when it was cut short by its count or budget: nothing can
+      // have been appended within it since. One that reached the end of the stream is read again.
       const page = sids.length === 1 ? this.readAhead.take(sids[i], cursors[i], count) : null;
-      const read =
-        (await (page?.catch(() => null) ?? null)) ??
-        (await this.range(sids[i], cursors[i], count, budget));
+      const ahead = page ? await page.catch(() => null) : null;
+      const read = ahead?.more ? ahead : await this.range(sids[i], cursors[i], count, budget);
       more ||= read.more;
       for (const entry of read.entries) {
         batch.push({ sid: sids[i], id: entry.id, data: entry.data });
