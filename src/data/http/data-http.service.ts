@@ -19,6 +19,7 @@ import { StreamRepository } from '../../streams/repositories/stream.repository.j
 import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
 import { batchHeader } from '../protocol.js';
 import { readBody } from '../../http/raw-body.js';
+import { YoungGarbage } from '../../common/young-garbage.js';
 import { PageReadAhead } from './page-read-ahead.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
@@ -88,6 +89,8 @@ export class DataHttpService implements OnModuleDestroy {
   private readonly estimates = new Map<string, number>();
   /** The next page of single-stream GETs cut short, read while their answer travels. */
   private readonly readAhead: PageReadAhead;
+  /** Payloads answered are large garbage once written: see `YoungGarbage`. */
+  private readonly garbage = new YoungGarbage();
 
   constructor(
     private readonly repository: StreamRepository,
@@ -350,6 +353,8 @@ export class DataHttpService implements OnModuleDestroy {
     for (const entry of batch) last.set(entry.sid, entry.id);
     const { header, length } = batchHeader(batch);
     this.observer.pulled(batch.length, length);
+    // node-redis joined each payload out of its socket chunks: both are garbage once written.
+    this.garbage.add(2 * length);
     return {
       parts: batch.map((entry) => entry.data),
       length,
