@@ -167,6 +167,38 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerHandle> {
   return handle;
 }
 
+/**
+ * Starts the bare-socket reference (`ws-sink.js`, next to this file) as a child process: a `ws`
+ * server that discards what it receives. Its url is `ws://127.0.0.1:<port>`.
+ */
+export async function spawnSink(sinkJs: string): Promise<ServerHandle> {
+  const child = spawn(process.execPath, [sinkJs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const port = await withTimeout(
+    new Promise<number>((resolve, reject) => {
+      let text = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const line = text.split('\n', 1)[0];
+        if (text.includes('\n')) resolve((JSON.parse(line) as { port: number }).port);
+      });
+      child.once('exit', (code) => reject(new Error(`ws sink exited (${code})`)));
+    }),
+    10_000,
+    'ws sink start',
+  );
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    pid: child.pid ?? null,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
 /** Waits until a push with ack=1 is answered: server up and connected to Redis. */
 export async function waitServerReady(url: string, key: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -17,6 +17,11 @@
  *                        follow the node flags of package.json's `start:prod`, which the server
  *                        always gets (it runs as in production)
  *   --json PATH          where to write the results (default bench/results/<timestamp>.json)
+ *   --peer-url ws://h:p  another service on the same Redis (e.g. the original, started with
+ *                        ../shared/peers/run-original.sh): push, latency and fan-out run through
+ *                        it too; its figures fill the table's peer columns
+ *   --peer-pid PID       the peer's pid, for its RSS (idle, peak) and CPU figures
+ *   --no-sink            leave out the bare `ws` sink the push workloads also measure
  *   --cluster            then the push (a1, a256k) and fan-out (c200, c500) workloads that
  *                        --only selects again, on a throwaway 3-master Redis Cluster (gateway with REDIS_CLUSTER=true and
  *                        direct node-redis cluster clients); rows named cluster:<workload>
@@ -43,6 +48,7 @@ import {
   sleep,
   spawnServer,
   SpawnOptions,
+  spawnSink,
   verifyClientMasking,
   waitServerReady,
 } from './lib.js';
@@ -97,6 +103,9 @@ function parse() {
       json: { type: 'string' },
       'server-args': { type: 'string' },
       cluster: { type: 'boolean', default: false },
+      'peer-url': { type: 'string' },
+      'peer-pid': { type: 'string' },
+      'no-sink': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -122,6 +131,9 @@ function parse() {
     json: values.json,
     serverArgs,
     cluster: values.cluster ?? false,
+    peerUrl: values['peer-url']?.replace(/^http/, 'ws').replace(/\/$/, ''),
+    peerPid: values['peer-pid'] === undefined ? null : Number(values['peer-pid']),
+    sink: !values['no-sink'],
   };
 }
 
@@ -140,18 +152,28 @@ function fmt(v: number | null, digits = 0): string {
   return v.toFixed(digits);
 }
 
+function ratio(gw: number | null, reference: number | null): number | null {
+  return gw !== null && reference !== null && reference > 0 ? gw / reference : null;
+}
+
 function fmtMetric(row: Row, v: number | null): string {
-  const ms = row.metric.includes('(ms)') || row.metric.includes('CPU-s');
+  const ms =
+    row.metric.includes('(ms)') || row.metric.includes('CPU-s') || row.metric.includes('(ratio)');
   return fmt(v, ms ? 2 : row.metric.includes('(%)') || row.metric.includes('(MB)') ? 1 : 0);
 }
 
 function table(rows: Row[], quick: boolean): string {
+  // The reference columns appear when some row has them: the bare ws sink, the peer service.
+  const sink = rows.some((r) => r.sink !== undefined);
+  const peer = rows.some((r) => r.peer !== undefined);
   const head = [
     'workload',
     'metric',
     'gateway',
     'direct',
     'gw/direct',
+    ...(sink ? ['ws sink', 'gw/sink'] : []),
+    ...(peer ? ['peer', 'gw/peer'] : []),
     'target',
     'result',
     'srv CPU%',
@@ -159,6 +181,9 @@ function table(rows: Row[], quick: boolean): string {
     'load',
     'note',
   ];
+  const times = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+  const reference = (r: Row, v: number | null | undefined) =>
+    v === undefined ? ['', ''] : [fmtMetric(r, v), times(ratio(r.gateway, v))];
   let lastWorkload = '';
   const body = rows.map((r) => {
     const first = r.workload !== lastWorkload;
@@ -169,7 +194,9 @@ function table(rows: Row[], quick: boolean): string {
       r.metric,
       fmtMetric(r, r.gateway),
       fmtMetric(r, r.direct),
-      r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}x`,
+      times(r.ratio),
+      ...(sink ? reference(r, r.sink) : []),
+      ...(peer ? reference(r, r.peer) : []),
       r.target,
       quick && result === 'FAIL' ? 'fail*' : result,
       first && r.server ? fmt(r.server.cpuPercent) : '',
@@ -179,7 +206,8 @@ function table(rows: Row[], quick: boolean): string {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([2, 3, 4, 7, 8, 9]);
+  const left = new Set(['workload', 'metric', 'target', 'result', 'note']);
+  const right = new Set(head.flatMap((h, i) => (left.has(h) ? [] : [i])));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
@@ -206,6 +234,8 @@ async function main(): Promise<number> {
   const { rows, details, errors, loads } = results;
   const loadAtStart = loadavg()[0];
   let sampler = new ProcSampler(null);
+  let sink: ServerHandle | null = null;
+  const peerSampler = new ProcSampler(opts.peerPid);
   let masking = 'not checked';
   try {
     if (opts.url) {
@@ -230,7 +260,10 @@ async function main(): Promise<number> {
     await sleep(opts.quick ? 500 : 3000);
     const idleMB = sampler.sample();
     const idleKinds = server.pid !== null ? readRssKinds(server.pid) : null;
+    const peerIdle = opts.peerPid !== null ? readRssKinds(opts.peerPid) : null;
+    const peerIdleMB = peerSampler.sample();
     sampler.start();
+    peerSampler.start();
     masking = await verifyClientMasking(server.url, key('mask'));
     if (server.pid !== null) {
       rows.push({
@@ -244,6 +277,7 @@ async function main(): Promise<number> {
         note: idleKinds
           ? `file-backed ${idleKinds.fileMB.toFixed(0)} MB (node binary, shared)`
           : undefined,
+        ...(opts.peerPid !== null ? { peer: peerIdleMB } : {}),
       });
       rows.push({
         workload: 'idle',
@@ -254,9 +288,12 @@ async function main(): Promise<number> {
         target: '<= 60 MB',
         pass: idleKinds ? idleKinds.anonMB <= 60 : null,
         note: 'anonymous RSS: heap, buffers, allocator',
+        ...(opts.peerPid !== null ? { peer: peerIdle?.anonMB ?? null } : {}),
       });
     }
     const pid = server.pid;
+    const pushing = ['a', 'a1', 'a8', 'a256k', 'a256k8'].some((w) => opts.only.has(w));
+    if (opts.sink && pushing) sink = await spawnSink(join(here, 'ws-sink.js'));
     const ctx: BenchContext = {
       url: server.url,
       redisUrl: opts.redisUrl,
@@ -269,7 +306,18 @@ async function main(): Promise<number> {
         pid !== null
           ? serverRedisConnections(pid, redisPort)
           : redisClientsNamed(redis, 'redis-streamer:'),
+      sink: sink ? { url: sink.url, sampler: new ProcSampler(sink.pid) } : undefined,
     };
+    if (opts.peerUrl) {
+      const peerPid = opts.peerPid;
+      ctx.peer = {
+        ...ctx,
+        url: opts.peerUrl,
+        sampler: peerSampler,
+        redisConnections: async () =>
+          peerPid !== null ? serverRedisConnections(peerPid, redisPort) : null,
+      };
+    }
     const n = (k: keyof typeof COUNTS) => (opts.quick ? COUNTS[k].quick : COUNTS[k].full);
     const gc = (globalThis as { gc?: () => void }).gc;
     const isolated: Isolated = (label, run) => onPrivateRedis(opts, key, label, ctx, run);
@@ -292,6 +340,7 @@ async function main(): Promise<number> {
         ratio: null,
         target: '<= 150 MB',
         pass: sampler.peakMB <= 150,
+        ...(opts.peerPid !== null ? { peer: peerSampler.peakMB } : {}),
       });
       rows.push({
         workload: 'all',
@@ -301,10 +350,13 @@ async function main(): Promise<number> {
         ratio: null,
         target: '-',
         pass: null,
+        ...(opts.peerPid !== null ? { peer: peerSampler.peakPrivateMB } : {}),
       });
     }
   } finally {
     sampler.stop();
+    peerSampler.stop();
+    await sink?.stop();
     await server?.stop();
     for (const k of keys) await redis.sendCommand(['DEL', k]).catch(() => undefined);
     dropRedis(redis);
@@ -324,6 +376,11 @@ async function main(): Promise<number> {
     'gw/direct = gateway / direct for every row: throughput wants >= target, latency <= target.',
   );
   console.log(`${masking}; load = 1-min load average when the workload started`);
+  if (sink) console.log('ws sink = a bare `ws` server that discards what it receives (push rows)');
+  if (opts.peerUrl)
+    console.log(
+      `peer = ${opts.peerUrl}${opts.peerPid !== null ? ` (pid ${opts.peerPid})` : ''}, same workloads (push, latency, fan-out), same Redis`,
+    );
   if (!opts.url) {
     const flags = [...productionNodeFlags(), ...opts.serverArgs].join(' ');
     console.log(
@@ -360,6 +417,7 @@ async function main(): Promise<number> {
         startedAt: started.toISOString(),
         mode: opts.quick ? 'quick' : 'full',
         target: opts.url ?? 'spawned dist/main.js',
+        peer: opts.peerUrl ?? null,
         serverArgs: opts.url ? [] : [...productionNodeFlags(), ...opts.serverArgs],
         redisUrl: opts.redisUrl,
         maxlen: opts.maxlen,

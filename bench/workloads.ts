@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { Agent as HttpAgent, request as httpRequestRaw } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ import {
   withTimeout,
   AS_BUFFERS,
 } from './lib.js';
+import { BENCH_AUTH } from './auth.js';
 
 export interface BenchContext {
   url: string;
@@ -48,6 +51,13 @@ export interface BenchContext {
   key(label: string): string;
   /** The server's connections to Redis now (null when unknown). */
   redisConnections(): Promise<number | null>;
+  /** The bare-socket reference (`--no-sink` leaves it out): push rows measure it too. */
+  sink?: { url: string; sampler: ProcSampler };
+  /**
+   * Another service on the same Redis (`--peer-url`, e.g. the original): push, latency and
+   * fan-out run through it too, its figures in the table's peer column.
+   */
+  peer?: BenchContext;
 }
 
 /** One line of the result table. `ratio` is always gateway / direct. */
@@ -64,6 +74,10 @@ export interface Row {
   server?: ResourceWindow;
   /** 1-minute load average of the machine when the workload started. */
   load?: number;
+  /** The same figure through the bare `ws` sink (push rows). */
+  sink?: number | null;
+  /** The same figure through the peer service (`--peer-url`). */
+  peer?: number | null;
 }
 
 export interface WorkloadResult {
@@ -75,6 +89,10 @@ const enc = encodeURIComponent;
 
 function ratio(gw: number | null, direct: number | null): number | null {
   return gw !== null && direct !== null && direct > 0 ? gw / direct : null;
+}
+
+function fmtRate(v: number | null): string {
+  return v === null ? 'n/a' : Math.round(v).toLocaleString('en-US');
 }
 
 function atLeast(r: number | null, min: number): boolean | null {
@@ -193,14 +211,19 @@ export async function pushThroughput(
   const parts = split(count, conns);
 
   const measure = async (
-    key: string,
+    key: string | null,
     run: (deadline: number) => Promise<number>,
+    sampler = ctx.sampler,
   ): Promise<ThroughputSide> => {
     const deadline = Date.now() + budgetMs;
-    const window = ctx.sampler.window();
+    const window = sampler.window();
     const t0 = performance.now();
     const sent = await run(deadline);
-    const landed = await waitLanded(ctx.redis, key, sent, deadline);
+    // No key: `run` resolves once its entries arrived (the sink counts them itself).
+    const landed =
+      key === null
+        ? { at: performance.now(), added: sent }
+        : await waitLanded(ctx.redis, key, sent, deadline);
     const t1 = landed.at ?? performance.now();
     const seconds = (t1 - t0) / 1000;
     const perSecond = landed.added / seconds;
@@ -215,16 +238,49 @@ export async function pushThroughput(
     };
   };
 
-  // Gateway
-  const gwKey = ctx.key(`${name}:gw`);
-  const sockets = await Promise.all(parts.map(() => openWs(`${ctx.url}/data/${enc(gwKey)}/push`)));
-  const gw = await measure(gwKey, async (deadline) =>
-    (
-      await Promise.all(sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)))
-    ).reduce((a, b) => a + b, 0),
-  );
-  await Promise.all(sockets.map(closeWs));
-  await ctx.redis.sendCommand(['DEL', gwKey]);
+  /** The same frames to the bare `ws` sink: landed = every frame received (its `done`). */
+  const sinkSide = async (target: { url: string; sampler: ProcSampler }) => {
+    const sockets = await Promise.all(parts.map((n) => openWs(`${target.url}/?frames=${2 * n}`)));
+    const side = await measure(
+      null,
+      async (deadline) => {
+        const done = sockets.map((ws) => once(ws, 'message'));
+        const sent = await Promise.all(
+          sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)),
+        );
+        await withTimeout(Promise.all(done), Math.max(1, deadline - Date.now()), 'ws sink');
+        return sent.reduce((a, b) => a + b, 0);
+      },
+      target.sampler,
+    );
+    await Promise.all(sockets.map(closeWs));
+    return side;
+  };
+
+  /** Pushes through a service (the gateway, or the peer) to a fresh stream. */
+  const through = async (target: BenchContext, label: string): Promise<ThroughputSide> => {
+    const key = ctx.key(`${name}:${label}`);
+    const sockets = await Promise.all(
+      parts.map(() => openWs(`${target.url}/data/${enc(key)}/push`)),
+    );
+    const side = await measure(
+      key,
+      async (deadline) =>
+        (
+          await Promise.all(
+            sockets.map((ws, i) => pushBulk(ws, header, payload, parts[i], deadline)),
+          )
+        ).reduce((a, b) => a + b, 0),
+      target.sampler,
+    );
+    await Promise.all(sockets.map(closeWs));
+    await ctx.redis.sendCommand(['DEL', key]);
+    return side;
+  };
+
+  const gw = await through(ctx, 'gw');
+  const sink = ctx.sink ? await sinkSide(ctx.sink) : null;
+  const peer = ctx.peer ? await through(ctx.peer, 'peer') : null;
 
   // Direct
   const dKey = ctx.key(`${name}:direct`);
@@ -253,8 +309,12 @@ export async function pushThroughput(
     !gw.completed ? `gateway incomplete: ${gw.landed}/${count} landed` : '',
     !direct.completed ? `direct incomplete: ${direct.landed}/${count}` : '',
     size >= 1024
-      ? `MB/s gw ${gw.mbPerSecond?.toFixed(0)} direct ${direct.mbPerSecond?.toFixed(0)}`
+      ? `MB/s gw ${gw.mbPerSecond?.toFixed(0)} direct ${direct.mbPerSecond?.toFixed(0)}` +
+        (sink ? ` ws sink ${sink.mbPerSecond?.toFixed(0)}` : '') +
+        (peer ? ` peer ${peer.mbPerSecond?.toFixed(0)}` : '')
       : '',
+    sink && !sink.completed ? `ws sink incomplete: ${sink.landed}/${count}` : '',
+    peer && !peer.completed ? `peer incomplete: ${peer.landed}/${count} landed` : '',
   ]
     .filter(Boolean)
     .join('; ');
@@ -269,8 +329,23 @@ export async function pushThroughput(
       pass: gw.completed ? atLeast(r, minRatio) : false,
       note: note || undefined,
       server: gw.resources,
+      ...(sink ? { sink: sink.perSecond } : {}),
+      ...(peer ? { peer: peer.perSecond } : {}),
     },
   ];
+  if (sink && size >= 64 * 1024) {
+    const toSink = ratio(gw.perSecond, sink.perSecond);
+    rows.push({
+      workload: `a ${name}`,
+      metric: 'gateway / bare ws sink, entries/s (ratio)',
+      gateway: toSink,
+      direct: null,
+      ratio: null,
+      target: '>= 0.9',
+      pass: atLeast(toSink, 0.9),
+      note: `ws sink ${fmtRate(sink.perSecond)} entries/s: a ws server that discards what it receives`,
+    });
+  }
   if (size >= 64 * 1024) {
     const gwMachine = machineCpuPerGB(gw, size, true);
     const directMachine = machineCpuPerGB(direct, size, false);
@@ -287,6 +362,8 @@ export async function pushThroughput(
         target: '',
         pass: null,
         server: gw.resources,
+        ...(sink ? { sink: cpuPerGB(sink.resources, sink.landed * size) } : {}),
+        ...(peer ? { peer: cpuPerGB(peer.resources, peer.landed * size) } : {}),
       },
       {
         workload: `a ${name}`,
@@ -302,7 +379,7 @@ export async function pushThroughput(
       },
     );
   }
-  return { rows, detail: { size, conns, count, gateway: gw, direct } };
+  return { rows, detail: { size, conns, count, gateway: gw, direct, sink, peer } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,7 +643,8 @@ export async function latency(ctx: BenchContext, count: number): Promise<Workloa
   // Where the gateway's latency comes from: each of its two hops alone, the other side direct.
   const pushHop = await directPubSub(ctx, ctx.key('b:push-hop'), spec, 'push');
   const pullHop = await directPubSub(ctx, ctx.key('b:pull-hop'), spec, 'pull');
-  for (const label of ['b:gw', 'b:direct', 'b:push-hop', 'b:pull-hop'])
+  const peer = ctx.peer ? await gatewayPubSub(ctx.peer, ctx.key('b:peer'), spec, false) : null;
+  for (const label of ['b:gw', 'b:direct', 'b:push-hop', 'b:pull-hop', 'b:peer'])
     await ctx.redis.sendCommand(['DEL', ctx.key(label)]);
   const ms = (v: number | null) => (v === null ? 'n/a' : v.toFixed(2));
   const rows: Row[] = (['p50', 'p90', 'p99', 'max'] as const).map((q) => {
@@ -582,10 +660,26 @@ export async function latency(ctx: BenchContext, count: number): Promise<Workloa
       note:
         q === 'p50' && gw.delivered < gw.expected
           ? `gateway delivered ${gw.delivered}/${gw.expected}`
-          : undefined,
+          : q === 'p50' && peer && peer.delivered < peer.expected
+            ? `peer delivered ${peer.delivered}/${peer.expected}`
+            : undefined,
       server: gw.server,
+      ...(peer ? { peer: peer.latency[q] } : {}),
     };
   });
+  if (peer) {
+    const toPeer = ratio(gw.latency.p99, peer.latency.p99);
+    rows.push({
+      workload: 'b latency',
+      metric: 'p99 gateway / peer (ratio)',
+      gateway: toPeer,
+      direct: null,
+      ratio: null,
+      target: '<= 1.0',
+      pass: atMost(toPeer, 1),
+      note: `peer p99 ${ms(peer.latency.p99)} ms, same workload through --peer-url`,
+    });
+  }
   for (const [side, result] of [
     ['push', pushHop],
     ['pull', pullHop],
@@ -609,6 +703,7 @@ export async function latency(ctx: BenchContext, count: number): Promise<Workloa
       direct: stripReceivers(direct),
       pushHop: stripReceivers(pushHop),
       pullHop: stripReceivers(pullHop),
+      peer: peer ? stripReceivers(peer) : null,
     },
   };
 }
@@ -631,6 +726,10 @@ export async function fanout(
   await ctx.redis.sendCommand(['DEL', ctx.key(`c${rate}:one`)]);
   const direct = await directPubSub(ctx, ctx.key(`c${rate}:direct`), spec);
   await ctx.redis.sendCommand(['DEL', ctx.key(`c${rate}:direct`)]);
+  const peer = ctx.peer
+    ? await gatewayPubSub(ctx.peer, ctx.key(`c${rate}:peer`), spec, true)
+    : null;
+  await ctx.redis.sendCommand(['DEL', ctx.key(`c${rate}:peer`)]);
   const share = (x: { delivered: number; expected: number }) =>
     x.expected > 0 ? (100 * x.delivered) / x.expected : null;
   const fullRate = (p: PacedResult) => p.sent === spec.count && p.rate >= 0.95 * spec.rate;
@@ -657,6 +756,7 @@ export async function fanout(
       pass: share(gw) === 100,
       note: gw.outOfOrder > 0 ? `gateway out of order: ${gw.outOfOrder}` : undefined,
       server: gw.server,
+      ...(peer ? { peer: share(peer) } : {}),
     },
     {
       workload: name,
@@ -668,6 +768,7 @@ export async function fanout(
       pass: fullRate(gw.publish),
       note: gw.publish.sent < spec.count ? `sent ${gw.publish.sent}/${spec.count}` : undefined,
       server: gw.server,
+      ...(peer ? { peer: peer.publish.rate } : {}),
     },
     {
       workload: name,
@@ -681,6 +782,7 @@ export async function fanout(
         `p50 gw ${ms(gw.latency.p50)} direct ${ms(direct.latency.p50)} ms; ` +
         `single-puller p99 ${ms(singleP99)} ms (5x = ${ms(singleP99 === null ? null : 5 * singleP99)})`,
       server: gw.server,
+      ...(peer ? { peer: peer.latency.p99 } : {}),
     },
     {
       workload: name,
@@ -705,6 +807,7 @@ export async function fanout(
       pass: null,
       note: 'server CPU over the 20-puller phase / payload bytes delivered to all pullers',
       server: gw.server,
+      ...(peer ? { peer: cpuPerGB(peer.server, peer.delivered * spec.size) } : {}),
     },
     {
       workload: name,
@@ -718,6 +821,7 @@ export async function fanout(
         ? `1 puller: ${conns.onePuller}, 20 pullers: ${conns.allPullers}, peak: ${conns.peak}`
         : undefined,
       server: gw.server,
+      ...(peer ? { peer: peer.redisConnections?.allPullers ?? null } : {}),
     },
   ];
   return {
@@ -727,6 +831,7 @@ export async function fanout(
       gateway: stripReceivers(gw),
       singlePuller: stripReceivers(single),
       direct: stripReceivers(direct),
+      peer: peer ? stripReceivers(peer) : null,
     },
   };
 }
@@ -1098,15 +1203,74 @@ async function fillStream(redis: Redis, key: string, size: number, count: number
   }
 }
 
-/** Reads a response body to its end; resolves to its length. */
-async function drainBody(res: Response, into?: WriteStream): Promise<number> {
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    if (into && !into.write(chunk)) await once(into, 'drain');
-  }
-  return bytes;
+/** Keeps the bench's HTTP connections open between requests, as a client library would. */
+const httpAgent = new HttpAgent({ keepAlive: true });
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Bytes of the body (not kept unless `keep`). */
+  bytes: number;
+  /** The body, with `keep`. */
+  body: Buffer | null;
+}
+
+/**
+ * One HTTP request with `node:http` (the load generator stays cheap: `fetch`'s web streams cost
+ * it more CPU per byte than the server spends): the body is counted, written to `into`, or kept
+ * (`keep`); `upload` is piped as the request body.
+ */
+function httpRequest(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    upload?: Readable;
+    into?: WriteStream;
+    keep?: boolean;
+  } = {},
+): Promise<HttpAnswer> {
+  const headers = {
+    ...options.headers,
+    ...(BENCH_AUTH ? { authorization: BENCH_AUTH.authorization } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const req = httpRequestRaw(
+      url,
+      { method: options.method ?? 'GET', headers, agent: httpAgent },
+      (res) => {
+        let bytes = 0;
+        const kept: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (options.keep) kept.push(chunk);
+          if (options.into && !options.into.write(chunk)) {
+            res.pause();
+            options.into.once('drain', () => res.resume());
+          }
+        });
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            bytes,
+            body: options.keep ? Buffer.concat(kept) : null,
+          }),
+        );
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    if (options.upload) options.upload.pipe(req);
+    else req.end();
+  });
+}
+
+/** A GET whose body is counted (or written to `into`); fails unless 200. Resolves to its length. */
+async function drainBody(url: string, into?: WriteStream): Promise<number> {
+  const answer = await httpRequest(url, { into, keep: false });
+  if (answer.status !== 200) throw new Error(`GET ${url}: HTTP ${answer.status}`);
+  return answer.bytes;
 }
 
 /** Reads all of `key` with XRANGE pages of `count` entries: the direct reference of a read. */
@@ -1129,12 +1293,11 @@ async function httpPullAll(http: string, key: string): Promise<number> {
   let bytes = 0;
   let cursor = '0';
   for (;;) {
-    const res = await fetch(`${http}/data/${enc(key)}?last_entry_id=${cursor}&count=10000`);
-    const body = await res.arrayBuffer();
-    if (!res.ok) throw new Error(`GET: HTTP ${res.status}`);
-    if (body.byteLength === 0 && res.headers.get('entry-offset') === '[]') return bytes;
-    bytes += body.byteLength;
-    cursor = res.headers.get('x-last-entry-id') ?? cursor;
+    const res = await httpRequest(`${http}/data/${enc(key)}?last_entry_id=${cursor}&count=10000`);
+    if (res.status !== 200) throw new Error(`GET: HTTP ${res.status}`);
+    if (res.bytes === 0 && res.headers['entry-offset'] === '[]') return bytes;
+    bytes += res.bytes;
+    cursor = String(res.headers['x-last-entry-id'] ?? cursor);
   }
 }
 
@@ -1158,7 +1321,7 @@ export async function exportThroughput(
 
   const window = ctx.sampler.window();
   let t0 = performance.now();
-  const fileBytes = await drainBody(await fetch(`${http}/data/${enc(key)}/export`));
+  const fileBytes = await drainBody(`${http}/data/${enc(key)}/export`);
   const exportMs = performance.now() - t0;
   const exported = window();
 
@@ -1224,7 +1387,7 @@ export async function importThroughput(
   const path = join(dir, 'source.mcap');
   try {
     const out = createWriteStream(path);
-    await drainBody(await fetch(`${http}/data/${enc(source)}/export`), out);
+    await drainBody(`${http}/data/${enc(source)}/export`, out);
     await new Promise<void>((resolve, reject) =>
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
@@ -1233,16 +1396,21 @@ export async function importThroughput(
 
     const window = ctx.sampler.window();
     let t0 = performance.now();
-    const res = await fetch(`${http}/data/import?prefix=${enc(prefix)}&as_fast_as_possible=1`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-mcap' },
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-      ...({ duplex: 'half' } as object),
-    });
-    const answer = (await res.json()) as { streams?: { written: number; bytes: number }[] };
+    const res = await httpRequest(
+      `${http}/data/import?prefix=${enc(prefix)}&as_fast_as_possible=1`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-mcap' },
+        upload: createReadStream(path),
+        keep: true,
+      },
+    );
+    const answer = JSON.parse(String(res.body)) as {
+      streams?: { written: number; bytes: number }[];
+    };
     const importMs = performance.now() - t0;
     const imported = window();
-    if (!res.ok) throw new Error(`import: HTTP ${res.status} ${JSON.stringify(answer)}`);
+    if (res.status !== 200) throw new Error(`import: HTTP ${res.status} ${JSON.stringify(answer)}`);
     const written = answer.streams?.reduce((a, s) => a + s.bytes, 0) ?? 0;
     await ctx.redis.sendCommand(['DEL', `${prefix}${source}`]);
 
@@ -1288,7 +1456,7 @@ export async function bigExport(ctx: BenchContext, totalBytes: number): Promise<
   await sleep(1000);
   const window = ctx.sampler.window();
   const t0 = performance.now();
-  const fileBytes = await drainBody(await fetch(`${httpOf(ctx)}/data/${enc(key)}/export`));
+  const fileBytes = await drainBody(`${httpOf(ctx)}/data/${enc(key)}/export`);
   const ms = performance.now() - t0;
   const w = window();
   await ctx.redis.sendCommand(['DEL', key]);

@@ -296,6 +296,24 @@ describe('GET /data/{sid}', () => {
     expect([after.body.length, after.offsets, after.last]).toEqual([0, [], ids[4]]);
   });
 
+  it('successive GETs see entries appended between them (pages read ahead stay exact)', async () => {
+    const sid = uniqueKey('http-ahead');
+    const ids = await seed(sid, 'a', 'b', 'c', 'd', 'e');
+    const seen: string[] = [];
+    let cursor = '0';
+    for (let i = 0; i < 2; i++) {
+      const answer = await get(encodeURIComponent(sid), `last_entry_id=${cursor}&count=2`);
+      seen.push(answer.body.toString());
+      cursor = answer.last!;
+    }
+    // The page after c, d ended at the stream's end (e): f comes after it was read.
+    const [f] = await seed(sid, 'f');
+    const third = await get(encodeURIComponent(sid), `last_entry_id=${cursor}&count=2`);
+    seen.push(third.body.toString());
+    expect(seen).toEqual(['ab', 'cd', 'ef']);
+    expect(third.offsets.map(([, id]) => id)).toEqual([ids[4], f]);
+  });
+
   it('$ answers nothing at once and the newest id as the cursor; latest gives the newest entry', async () => {
     const sid = uniqueKey('http-latest');
     const ids = await seed(sid, 'old', 'older', 'newest');

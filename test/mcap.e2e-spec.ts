@@ -379,6 +379,34 @@ describe('import', () => {
     expect(entries.map((e) => e.data.toString())).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   });
 
+  test('a chunk whose bytes do not match its CRC (uncompressed or zstd): 400, nothing written', async () => {
+    for (const compression of ['none', 'zstd']) {
+      const prefix = `${p}/crc-${compression}`;
+      created.push(prefix + json);
+      const { file: good } = await exportFile(seg(json), `?compression=${compression}`);
+      const bad = Buffer.from(good);
+      if (compression === 'none') {
+        // One byte of a payload inside the chunk.
+        const at = bad.indexOf(Buffer.from('{"i":7,'));
+        expect(at).toBeGreaterThan(0);
+        bad[at + 5] ^= 0x01;
+      } else {
+        // The chunk's recorded CRC itself (the decompressed bytes stay intact).
+        // Records after the 8-byte magic: opcode (1 byte), length (8), content; Chunk is 0x06.
+        let at = 8;
+        while (bad[at] !== 0x06) at += 9 + Number(bad.readBigUInt64LE(at + 1));
+        bad[at + 9 + 8 + 8 + 8] ^= 0x01; // after start time, end time, uncompressed size
+        expect(bad.subarray(at + 9 + 32, at + 9 + 36).toString()).toBe('zstd'); // compressed
+      }
+      const { status, body } = await importFile(bad, `?prefix=${encodeURIComponent(prefix)}`);
+      expect(status).toBe(400);
+      expect(body.error.message).toContain('incorrect chunk CRC');
+      expect(await readEntries(redis, prefix + json)).toEqual([]);
+      // The same file intact imports.
+      expect((await importFile(good, `?prefix=${encodeURIComponent(prefix)}`)).status).toBe(200);
+    }
+  });
+
   test('not an MCAP file, an empty body, a file cut short: 400 with a clear message', async () => {
     const notMcap = await importFile(Buffer.from('hello, this is not an MCAP file at all'));
     expect(notMcap.status).toBe(400);

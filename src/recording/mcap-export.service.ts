@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { McapWriter } from '@mcap/core';
+import { McapRecordBuilder, McapWriter } from '@mcap/core';
 import type { IWritable } from '@mcap/core';
 import type { ServerResponse } from 'node:http';
 import { constants as zlib, zstdCompressSync } from 'node:zlib';
@@ -37,8 +37,11 @@ const EXPORT_READ_BYTES = 4 * 1024 * 1024;
 const LIVE_CHUNK_BYTES = 4 * 1024;
 /** How often a live export looks for new entries once it has caught up. */
 const LIVE_POLL_MS = 100;
-/** Bytes the response may hold unsent before the writer waits for the socket to drain. */
-const SOCKET_AHEAD_BYTES = EXPORT_CHUNK_BYTES;
+/**
+ * Bytes the response may hold unsent before the writer waits for the socket to drain: a few
+ * chunks, so that the next one is built while the socket sends the previous ones.
+ */
+const SOCKET_AHEAD_BYTES = 4 * EXPORT_CHUNK_BYTES;
 /** Chunks stored uncompressed, after one that zstd could not shrink, before zstd is tried again. */
 const INCOMPRESSIBLE_SKIP = 8;
 /** Smallest share of PULL_BATCH_BYTES one stream's page gets when many are exported together. */
@@ -192,7 +195,13 @@ export class McapExportService implements BeforeApplicationShutdown {
       chunkSize: liveUntil === null ? EXPORT_CHUNK_BYTES : LIVE_CHUNK_BYTES,
       compressChunk: query.compression === 'zstd' ? zstdWhenWorthIt() : undefined,
     });
-    await writer.start({ profile: '', library: 'redis-streamer' });
+    // The header goes out here, not through `writer.start()`: that would also start the data
+    // section CRC, which the MCAP format makes optional (0 = not computed) and the writer
+    // computes in JavaScript over every byte, a fifth of an export's CPU. Chunks keep their CRC.
+    const head = new McapRecordBuilder();
+    head.writeMagic();
+    head.writeHeader({ profile: '', library: 'redis-streamer' });
+    await run.write(head.buffer);
     const schemaIds = new Map<string, number>();
     const register = async (lane: Lane): Promise<void> => {
       let schemaId = 0;

@@ -6,7 +6,6 @@ import {
   Query,
   Req,
   Res,
-  StreamableFile,
   UseFilters,
   UseInterceptors,
 } from '@nestjs/common';
@@ -36,24 +35,24 @@ export class DataHttpController {
     return this.data.append(sidSegment(req), postBodyOf(req));
   }
 
+  /** The payloads go out as Redis returned them, in one corked write (no joined copy). */
   @Get(':sid')
   @RequireStreamAccess('read')
-  async pull(
-    @Req() req: Request,
-    @Query() query: ReadQuery,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<StreamableFile> {
+  async pull(@Req() req: Request, @Query() query: ReadQuery, @Res() res: Response): Promise<void> {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     const result = await this.data.read(sidSegment(req), query, gone.signal);
+    if (result.onSent) res.once('finish', result.onSent);
+    res.status(200);
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-length', result.length);
     res.setHeader('entry-offset', result.entryOffset);
     res.setHeader('x-last-entry-id', result.lastEntryId);
     if (result.syncTuples !== undefined) res.setHeader('x-sync-tuples', result.syncTuples);
-    if (result.onSent) res.once('finish', result.onSent);
-    return new StreamableFile(result.body, {
-      type: 'application/octet-stream',
-      length: result.body.length,
-    });
+    res.cork();
+    for (const part of result.parts) res.write(part);
+    res.end();
+    res.uncork();
   }
 }
 

@@ -5,7 +5,7 @@ import { DATA_OBSERVER } from '../../common/data-observer.js';
 import type { DataObserver } from '../../common/data-observer.js';
 import { badRequest, ErrorCode, StreamerError } from '../../common/errors.js';
 import { compareIds, ZERO_ID } from '../../streams/ids/entry-id.js';
-import { rangeWithin } from '../../streams/repositories/bounded-range.js';
+import { BoundedRange, rangeWithin } from '../../streams/repositories/bounded-range.js';
 import { GroupSessions } from '../../streams/sessions/group-sessions.js';
 import {
   BatchEntry,
@@ -20,8 +20,10 @@ import { SyncReader } from '../../streams/sync/sync-reader.js';
 import { tupleJson } from '../../streams/sync/tuple.js';
 import { StreamRepository } from '../../streams/repositories/stream.repository.js';
 import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
-import { packBatch } from '../protocol.js';
+import { batchHeader } from '../protocol.js';
 import { readBody } from '../../http/raw-body.js';
+import { YoungGarbage } from '../../common/young-garbage.js';
+import { PageReadAhead } from './page-read-ahead.js';
 
 /** The multipart part name that carries entries (SPEC "HTTP data endpoints"). */
 const ENTRIES_FIELD = 'entries';
@@ -46,9 +48,17 @@ export type PostBody =
   /** A type whose body Nest's body parsers consumed already (JSON, urlencoded). */
   | { kind: 'unsupported'; contentType: string };
 
+/** Pages of PULL_BATCH_BYTES that GETs may have read ahead, all clients together. */
+const READ_AHEAD_PAGES = 2;
+/** Streams whose entry size a GET remembers, to size its next read of them in one XRANGE. */
+const REMEMBERED_ESTIMATES = 1024;
+
 /** The answer to a GET: payloads back to back and the two headers that describe them. */
 export interface ReadResult {
-  body: Buffer;
+  /** The body: these payloads back to back, each as Redis returned it (no copy). */
+  parts: Buffer[];
+  /** Bytes of the body. */
+  length: number;
   /** `[[sid, entry_id, start_offset], …]` as JSON, ASCII only (it travels in a header). */
   entryOffset: string;
   /** The cursor to pass next time: one id per sid, joined by `+`. */
@@ -77,6 +87,15 @@ export class DataHttpService implements OnModuleDestroy {
   /** Ends each long-poll in progress. */
   private readonly waits = new Set<() => void>();
   private stopping = false;
+  /**
+   * Bytes per entry lately read from each stream (see `rangeWithin`): a GET that knows it asks
+   * for all its entries in one XRANGE instead of probing with one entry first.
+   */
+  private readonly estimates = new Map<string, number>();
+  /** The next page of single-stream GETs cut short, read while their answer travels. */
+  private readonly readAhead: PageReadAhead;
+  /** Payloads answered are large garbage once written: see `YoungGarbage`. */
+  private readonly garbage = new YoungGarbage();
 
   constructor(
     private readonly repository: StreamRepository,
@@ -85,7 +104,10 @@ export class DataHttpService implements OnModuleDestroy {
     private readonly syncReader: SyncReader,
     @Inject(DATA_OBSERVER) private readonly observer: DataObserver,
     @Inject(LimitsConfig) private readonly config: LimitsConfig,
-  ) {}
+  ) {
+    const page = config.PULL_BATCH_BYTES;
+    this.readAhead = new PageReadAhead(READ_AHEAD_PAGES * page, page);
+  }
 
   /**
    * Stores the entries of a POST, in order, and resolves to their ids. `segment` is the raw
@@ -119,14 +141,22 @@ export class DataHttpService implements OnModuleDestroy {
     if (query.wantsSync()) return this.readSynced(sids, given, count, query.syncParams(sids));
     if (group) return this.readGroup(sids, given, count, block, group, signal);
 
-    const { cursors, batch: ready } = latest
-      ? await this.readLatest(sids, given)
-      : await this.readRange(sids, given, count);
+    const {
+      cursors,
+      batch: ready,
+      more,
+    } = latest ? await this.readLatest(sids, given) : await this.readRange(sids, given, count);
     let batch = ready;
     if (batch.length === 0 && block > 0 && !signal.aborted && !this.stopping) {
       batch = await this.waitForBatch(sids, cursors, count, latest, block, signal);
     }
-    return this.answer(sids, cursors, batch);
+    const result = this.answer(sids, cursors, batch);
+    if (sids.length === 1 && (more || result.entries < batch.length)) {
+      const [sid] = sids;
+      const after = result.lastEntryId;
+      this.readAhead.start(sid, after, count, () => this.range(sid, after, count));
+    }
+    return result;
   }
 
   /** Shutdown begins (before the HTTP server closes): long-polls answer now. */
@@ -159,7 +189,7 @@ export class DataHttpService implements OnModuleDestroy {
   private async readLatest(
     sids: string[],
     given: string[],
-  ): Promise<{ cursors: string[]; batch: BatchEntry[] }> {
+  ): Promise<{ cursors: string[]; batch: BatchEntry[]; more: false }> {
     const newest = await Promise.all(sids.map((sid) => this.repository.latest(sid)));
     const cursors: string[] = [];
     const batch: BatchEntry[] = [];
@@ -170,15 +200,18 @@ export class DataHttpService implements OnModuleDestroy {
       if (last && compareIds(last.id, cursor) > 0)
         batch.push({ sid, id: last.id, data: last.data });
     });
-    return { cursors, batch };
+    return { cursors, batch, more: false };
   }
 
-  /** Up to `count` entries per stream after each cursor; `$` becomes the stream's newest id. */
+  /**
+   * Up to `count` entries per stream after each cursor; `$` becomes the stream's newest id.
+   * `more`: a stream may have more after what was read (count or byte budget reached).
+   */
   private async readRange(
     sids: string[],
     given: string[],
     count: number,
-  ): Promise<{ cursors: string[]; batch: BatchEntry[] }> {
+  ): Promise<{ cursors: string[]; batch: BatchEntry[]; more: boolean }> {
     const cursors = await Promise.all(
       sids.map(async (sid, i) =>
         given[i] === '$' ? this.repository.lastId(sid) : resolveCursor(given[i], ZERO_ID),
@@ -187,16 +220,48 @@ export class DataHttpService implements OnModuleDestroy {
     // One stream after the other, sharing one byte budget (PULL_BATCH_BYTES).
     const batch: BatchEntry[] = [];
     let room = this.config.PULL_BATCH_BYTES;
+    let more = false;
     for (let i = 0; i < sids.length && room > 0; i++) {
       if (given[i] === '$') continue;
       const budget = batch.length > 0 ? room : this.config.PULL_BATCH_BYTES;
-      const { entries } = await rangeWithin(this.repository, sids[i], cursors[i], count, budget);
-      for (const entry of entries) {
+      // A page read ahead is used when it was cut short by its count or budget: nothing can
+      // have been appended within it since. One that reached the end of the stream is read again.
+      const page = sids.length === 1 ? this.readAhead.take(sids[i], cursors[i], count) : null;
+      const ahead = page ? await page.catch(() => null) : null;
+      const read = ahead?.more ? ahead : await this.range(sids[i], cursors[i], count, budget);
+      more ||= read.more;
+      for (const entry of read.entries) {
         batch.push({ sid: sids[i], id: entry.id, data: entry.data });
         room -= entry.data.length;
       }
     }
-    return { cursors, batch };
+    return { cursors, batch, more };
+  }
+
+  /**
+   * Up to `count` entries of `sid` after `cursor` within `budget` bytes, in as few XRANGEs as
+   * the stream's remembered entry size allows.
+   */
+  private async range(
+    sid: string,
+    cursor: string,
+    count: number,
+    budget = this.config.PULL_BATCH_BYTES,
+  ): Promise<BoundedRange> {
+    const known = this.estimates.get(sid) ?? 0;
+    const read = await rangeWithin(this.repository, sid, cursor, count, budget, known);
+    this.remember(sid, read.estimate);
+    return read;
+  }
+
+  /** Keeps the newest estimates of the last REMEMBERED_ESTIMATES streams read. */
+  private remember(sid: string, estimate: number): void {
+    if (estimate <= 0) return;
+    this.estimates.delete(sid);
+    this.estimates.set(sid, estimate);
+    if (this.estimates.size > REMEMBERED_ESTIMATES) {
+      this.estimates.delete(this.estimates.keys().next().value!);
+    }
   }
 
   /**
@@ -332,10 +397,11 @@ export class DataHttpService implements OnModuleDestroy {
           : cursors[i],
       );
     }
-    const { header, body } = packBatch(batch);
-    this.observer.pulled(batch.length, body.length);
+    const { header, length } = batchHeader(batch);
+    this.observer.pulled(batch.length, length);
     return {
-      body,
+      parts: batch.map((entry) => entry.data),
+      length,
       entryOffset: asciiJson(header),
       lastEntryId: cursors.join('+'),
       entries: batch.length,
@@ -350,10 +416,13 @@ export class DataHttpService implements OnModuleDestroy {
     );
     const last = new Map<string, string>();
     for (const entry of batch) last.set(entry.sid, entry.id);
-    const { header, body } = packBatch(batch);
-    this.observer.pulled(batch.length, body.length);
+    const { header, length } = batchHeader(batch);
+    this.observer.pulled(batch.length, length);
+    // node-redis joined each payload out of its socket chunks: both are garbage once written.
+    this.garbage.add(2 * length);
     return {
-      body,
+      parts: batch.map((entry) => entry.data),
+      length,
       entryOffset: asciiJson(header),
       lastEntryId: sids.map((sid, i) => last.get(sid) ?? cursors[i]).join('+'),
       entries: batch.length,

@@ -321,6 +321,61 @@ describe('PullSession', () => {
     );
   });
 
+  it('reads no entry bigger than the read-ahead room for a sink that cannot take it', async () => {
+    const repo = new FakeRepository();
+    const hub = new FakeHub();
+    // A socket that goes over its high-water mark with every batch it takes.
+    const sink = new (class extends RecordingSink {
+      override send(batch: BatchEntry[]): void {
+        super.send(batch);
+        this.open = false;
+      }
+    })();
+    const mib = 1024 * 1024;
+    for (let i = 0; i < 6; i++) repo.add('s', `e${i}`, 4 * mib);
+    const s = session(repo, hub, sink, {
+      cursors: ['0'],
+      count: 48,
+      batchBytes: 8 * mib,
+      readAheadBytes: mib,
+    });
+    const queued = () => (s as unknown as { queuedBytes: number }).queuedBytes;
+    sink.open = false; // a stalled puller: nothing is read for it
+    await s.start();
+    for (let i = 0; i < 10; i++) {
+      s.pump();
+      await settle();
+    }
+    expect(repo.rangeCalls).toBe(0);
+    // It takes one batch, then stalls again: the entry it took is all it cost.
+    for (let round = 1; round <= 3; round++) {
+      sink.open = true;
+      for (let i = 0; i < 20 && sink.batches.length < round; i++) {
+        s.pump();
+        await settle();
+      }
+      for (let i = 0; i < 10; i++) {
+        s.pump();
+        await settle();
+      }
+      expect(sink.batches.flat()).toHaveLength(round);
+      expect(queued()).toBe(0);
+    }
+    for (let i = 0; i < 50 && sink.batches.flat().length < 6; i++) {
+      sink.open = true;
+      s.pump();
+      await settle();
+    }
+    expect(sink.texts()).toEqual([
+      'e0e0e0e0',
+      'e1e1e1e1',
+      'e2e2e2e2',
+      'e3e3e3e3',
+      'e4e4e4e4',
+      'e5e5e5e5',
+    ]);
+  });
+
   it('sends one entry bigger than the budget alone', async () => {
     const repo = new FakeRepository();
     const hub = new FakeHub();

@@ -226,8 +226,16 @@ export class PullSession implements HubListener {
         if (this.closed) return;
       }
       if (!this.options.latest) {
+        // While the sink is blocked, a read must fit the room left (by the lane's entry size):
+        // the first entry of a read comes whatever its size, and large entries read for a sink
+        // that cannot take them would sit in memory over the budget.
+        const blocked = !this.sink.canSend();
         for (const lane of this.order) {
-          if (lane.behind && !lane.fetching && this.roomToRead() > 0) this.fetch(lane);
+          if (!lane.behind || lane.fetching) continue;
+          const room = this.roomToRead();
+          if (room > 0 && (!blocked || (lane.estimate > 0 && lane.estimate <= room))) {
+            this.fetch(lane);
+          }
         }
       }
     } finally {
