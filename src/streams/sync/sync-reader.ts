@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { idMillis, ZERO_ID } from '../ids/entry-id.js';
 import { rangeWithin } from '../repositories/bounded-range.js';
 import { SamplingRepository } from '../repositories/sampling.repository.js';
@@ -28,7 +28,7 @@ export class SyncReader {
   constructor(
     private readonly repository: StreamRepository,
     private readonly sampling: SamplingRepository,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /**

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { LimitsConfig } from '../../config/config-sections.js';
 import { ReadHub } from '../hub/read-hub.js';
 import { PullSink } from '../sessions/pull-session.js';
 import { PullSessions } from '../sessions/pull-sessions.js';
@@ -38,7 +38,7 @@ export class SyncSessions {
     private readonly repository: StreamRepository,
     private readonly sampling: SamplingRepository,
     private readonly sessions: PullSessions,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LimitsConfig) private readonly config: LimitsConfig,
   ) {}
 
   /** A session delivering to `sink`; call `start()`, and `close()` when the sink goes. */
