@@ -2,14 +2,14 @@
  * The layer rules of src/ (docs/architecture.md), checked by `npm run lint` with
  * dependency-cruiser on resolved imports (type-only imports included).
  *
- * Bottom up: the base (config, common) → redis → streams (the core) → the platforms (ws, http,
+ * Bottom up: the base (config, common) → redis → streams and sampling (the core) → the platforms (ws, http,
  * graphql, auth) → the features, side by side → the top (site, console, observability, health and
  * the files directly in src/). A folder imports only from the layers below it. Every top-level
  * folder of src/ that is not listed below is a feature: a new folder is held to the feature rules
  * without being named here.
  */
 const BASE = ['config', 'common'];
-const CORE = ['redis', 'streams', ...BASE];
+const CORE = ['redis', 'streams', 'sampling', ...BASE];
 const PLATFORMS = ['ws', 'http', 'graphql', 'auth'];
 const TOP = ['site', 'console', 'observability', 'health'];
 

@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { DataObserverModule } from '../common/data-observer.module.js';
 import { MemoryPressureModule } from '../common/memory-pressure.module.js';
 import { LimitsConfig } from '../config/config-sections.js';
+import { SamplingModule } from '../sampling/sampling.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { WsModule } from '../ws/ws.module.js';
 import { DataHttpController } from './http/data-http.controller.js';
@@ -18,6 +19,7 @@ import { PushGateway } from './ws/push.gateway.js';
 @Module({
   imports: [
     StreamsModule,
+    SamplingModule,
     DataObserverModule,
     MemoryPressureModule,
     AuthModule,

@@ -14,7 +14,7 @@ import { parseSidList } from '../streams/ids/sid.js';
 import { StreamMetaRepository } from '../streams/repositories/stream-meta.repository.js';
 import { SamplingRepository } from '../streams/repositories/sampling.repository.js';
 import { StreamRepository } from '../streams/repositories/stream.repository.js';
-import { parseRates } from '../streams/sync/sync-options.js';
+import { parseRates } from '../sampling/sync-options.js';
 import type { Entry } from '../streams/repositories/stream.types.js';
 import { ChannelPlan, exportChannel } from './mcap-channels.js';
 import type { ExportQuery } from './recording-query.dto.js';

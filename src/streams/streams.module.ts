@@ -9,8 +9,6 @@ import { HubRepository } from './repositories/hub.repository.js';
 import { StreamMetaRepository } from './repositories/stream-meta.repository.js';
 import { StreamRepository } from './repositories/stream.repository.js';
 import { SamplingRepository } from './repositories/sampling.repository.js';
-import { SyncReader } from './sync/sync-reader.js';
-import { SyncSessions } from './sync/sync-sessions.js';
 
 const CORE_PROVIDERS = [
   StreamRepository,
@@ -21,13 +19,11 @@ const CORE_PROVIDERS = [
   ReadHub,
   PullSessions,
   GroupSessions,
-  SyncSessions,
-  SyncReader,
 ];
 
 /**
  * The streams core: its repositories (streams, their metadata, consumer groups, the hub's reads,
- * sampled reads), the shared live read hub and its sessions (pull, consumer group, synchronized).
+ * sampled reads), the shared live read hub and its sessions (pull, consumer group).
  */
 @Module({
   imports: [DataObserverModule, MemoryPressureModule],

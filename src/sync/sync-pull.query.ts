@@ -3,8 +3,8 @@ import { badRequest } from '../common/errors.js';
 import { BoolQuery, IntQuery, NumberQuery } from '../common/query.js';
 import { cursorsFor } from '../streams/ids/cursors.js';
 import { IsCursorList } from '../streams/ids/validators.js';
-import type { Rates, SyncSpec } from '../streams/sync/sync-options.js';
-import { SyncQueryFields } from '../streams/sync/sync-query.js';
+import type { Rates, SyncSpec } from '../sampling/sync-options.js';
+import { SyncQueryFields } from '../sampling/sync-query.js';
 
 /** Most entries (tuples) per batch. */
 const MAX_COUNT = 10_000;

@@ -3,7 +3,7 @@ import { DATA_OBSERVER } from '../common/data-observer.js';
 import type { DataObserver } from '../common/data-observer.js';
 import { LimitsConfig } from '../config/config-sections.js';
 import { MemoryPlan } from '../config/memory-plan.js';
-import { SyncSessions } from '../streams/sync/sync-sessions.js';
+import { SyncSessions } from '../sampling/sync-sessions.js';
 import { StreamConnection, StreamRoutes } from '../ws/stream-routes.js';
 import { SyncConnection } from './sync-connection.js';
 import { SyncPullParams, SyncPullQuery } from './sync-pull.query.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataObserverModule } from '../common/data-observer.module.js';
-import { StreamsModule } from '../streams/streams.module.js';
+import { SamplingModule } from '../sampling/sampling.module.js';
 import { WsModule } from '../ws/ws.module.js';
 import { SyncGateway } from './sync.gateway.js';
 
@@ -9,7 +9,7 @@ import { SyncGateway } from './sync.gateway.js';
  * GET reads of the same kind are the data feature's, through the core's `SyncReader`.
  */
 @Module({
-  imports: [StreamsModule, WsModule, DataObserverModule],
+  imports: [SamplingModule, WsModule, DataObserverModule],
   providers: [SyncGateway],
 })
 export class SyncModule {}

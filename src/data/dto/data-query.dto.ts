@@ -5,7 +5,7 @@ import { cursorsFor } from '../../streams/ids/cursors.js';
 import { deviceStreamPrefix, devicesOf, IsDeviceId } from '../../devices/device-id.js';
 import type { GroupAck } from '../../streams/sessions/group-session.js';
 import { IsCursorList, IsGroupName } from '../../streams/ids/validators.js';
-import { SyncQueryFields } from '../../streams/sync/sync-query.js';
+import { SyncQueryFields } from '../../sampling/sync-query.js';
 
 /**
  * Query parameters of the data endpoints (SPEC "WebSocket push/pull", "HTTP data endpoints"),

@@ -15,9 +15,9 @@ import {
 } from '../../streams/sessions/pull-session.js';
 import { PullSessions } from '../../streams/sessions/pull-sessions.js';
 import { assertDataSid, parseSidList } from '../../streams/ids/sid.js';
-import type { SyncParams } from '../../streams/sync/sync-options.js';
-import { SyncReader } from '../../streams/sync/sync-reader.js';
-import { tupleJson } from '../../streams/sync/tuple.js';
+import type { SyncParams } from '../../sampling/sync-options.js';
+import { SyncReader } from '../../sampling/sync-reader.js';
+import { tupleJson } from '../../sampling/tuple.js';
 import { StreamRepository } from '../../streams/repositories/stream.repository.js';
 import { GroupParams, ReadQuery } from '../dto/data-query.dto.js';
 import { batchHeader } from '../protocol.js';

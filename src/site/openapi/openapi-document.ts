@@ -6,7 +6,7 @@ import {
 } from '../../data/dto/data-query.dto.js';
 import { MCAP_CONTENT_TYPE } from '../../recording/mcap-export.service.js';
 import { MAX_SPEED, MIN_SPEED } from '../../recording/recording-query.dto.js';
-import { DEFAULT_TOLERANCE_MS, MAX_SYNC_MS } from '../../streams/sync/sync-options.js';
+import { DEFAULT_TOLERANCE_MS, MAX_SYNC_MS } from '../../sampling/sync-options.js';
 import { ERROR_SCHEMA, POST_REQUEST_BODY, SchemaObject } from './openapi-schemas.js';
 
 const error = (description: string) => ({

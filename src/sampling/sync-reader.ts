@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LimitsConfig } from '../../config/config-sections.js';
-import { idMillis, ZERO_ID } from '../ids/entry-id.js';
-import { rangeWithin } from '../repositories/bounded-range.js';
-import { SamplingRepository } from '../repositories/sampling.repository.js';
-import { StreamRepository } from '../repositories/stream.repository.js';
-import { Entry } from '../repositories/stream.types.js';
-import { BatchEntry, resolveCursor } from '../sessions/pull-session.js';
+import { LimitsConfig } from '../config/config-sections.js';
+import { idMillis, ZERO_ID } from '../streams/ids/entry-id.js';
+import { rangeWithin } from '../streams/repositories/bounded-range.js';
+import { SamplingRepository } from '../streams/repositories/sampling.repository.js';
+import { StreamRepository } from '../streams/repositories/stream.repository.js';
+import { Entry } from '../streams/repositories/stream.types.js';
+import { BatchEntry, resolveCursor } from '../streams/sessions/pull-session.js';
 import type { SyncParams } from './sync-options.js';
 import { Tuple } from './tuple.js';
 import { windowEndId, windowOf } from './windows.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LimitsConfig } from '../../config/config-sections.js';
-import { ReadHub } from '../hub/read-hub.js';
-import { PullSink } from '../sessions/pull-session.js';
-import { PullSessions } from '../sessions/pull-sessions.js';
-import { SamplingRepository } from '../repositories/sampling.repository.js';
-import { StreamRepository } from '../repositories/stream.repository.js';
+import { LimitsConfig } from '../config/config-sections.js';
+import { ReadHub } from '../streams/hub/read-hub.js';
+import { PullSink } from '../streams/sessions/pull-session.js';
+import { PullSessions } from '../streams/sessions/pull-sessions.js';
+import { SamplingRepository } from '../streams/repositories/sampling.repository.js';
+import { StreamRepository } from '../streams/repositories/stream.repository.js';
 import { DecimatedSource, EntrySource } from './decimated-source.js';
 import type { Rates, SyncSpec } from './sync-options.js';
 import { SourceGroup, SyncSession, SyncSink } from './sync-session.js';

@@ -1,5 +1,5 @@
-import { idMillis } from '../ids/entry-id.js';
-import type { Entry } from '../repositories/stream.types.js';
+import { idMillis } from '../streams/ids/entry-id.js';
+import type { Entry } from '../streams/repositories/stream.types.js';
 
 /** One partner's place in a tuple: its nearest entry and the time difference, or missing. */
 interface TupleMember {

@@ -1,4 +1,4 @@
-import { badRequest } from '../../common/errors.js';
+import { badRequest } from '../common/errors.js';
 
 /** Largest `tolerance_ms` and `max_wait_ms` (one minute). */
 export const MAX_SYNC_MS = 60_000;

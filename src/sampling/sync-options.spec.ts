@@ -1,4 +1,4 @@
-import { StreamerError } from '../../common/errors.js';
+import { StreamerError } from '../common/errors.js';
 import { parseRates, syncParamsOf } from './sync-options.js';
 
 describe('rate and sync parameters', () => {

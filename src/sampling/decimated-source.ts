@@ -1,11 +1,16 @@
-import { asStreamerError, StreamerError } from '../../common/errors.js';
-import { compareIds } from '../ids/entry-id.js';
-import { keptEntry } from '../sessions/kept-payload.js';
-import type { Gap } from '../sessions/gaps.js';
-import { BatchEntry, PullSession, PullSink, resolveCursor } from '../sessions/pull-session.js';
-import type { SamplingRepository } from '../repositories/sampling.repository.js';
-import type { StreamRepository } from '../repositories/stream.repository.js';
-import type { Entry } from '../repositories/stream.types.js';
+import { asStreamerError, StreamerError } from '../common/errors.js';
+import { compareIds } from '../streams/ids/entry-id.js';
+import { keptEntry } from '../streams/sessions/kept-payload.js';
+import type { Gap } from '../streams/sessions/gaps.js';
+import {
+  BatchEntry,
+  PullSession,
+  PullSink,
+  resolveCursor,
+} from '../streams/sessions/pull-session.js';
+import type { SamplingRepository } from '../streams/repositories/sampling.repository.js';
+import type { StreamRepository } from '../streams/repositories/stream.repository.js';
+import type { Entry } from '../streams/repositories/stream.types.js';
 import { Kept, LiveDecimator } from './windows.js';
 
 /** What a sync or rate session is made of: a pull session or a decimated stream. */

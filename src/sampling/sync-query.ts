@@ -1,5 +1,5 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IntQuery } from '../../common/query.js';
+import { IntQuery } from '../common/query.js';
 import { MAX_SYNC_MS, SyncParams, syncParamsOf } from './sync-options.js';
 
 /** Longest `rate` or `sync` parameter (bytes). */

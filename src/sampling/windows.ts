@@ -1,4 +1,4 @@
-import { idMillis } from '../ids/entry-id.js';
+import { idMillis } from '../streams/ids/entry-id.js';
 
 /** The largest sequence number of an entry id: `<ms>-MAX_SEQ` is the last id of a millisecond. */
 const MAX_SEQ = '18446744073709551615';

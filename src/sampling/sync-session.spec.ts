@@ -1,8 +1,8 @@
-import type { ReadHub } from '../hub/read-hub.js';
-import type { Nearest, SamplingRepository } from '../repositories/sampling.repository.js';
-import type { StreamRepository } from '../repositories/stream.repository.js';
-import type { BatchEntry, PullSink } from '../sessions/pull-session.js';
-import type { Gap } from '../sessions/gaps.js';
+import type { ReadHub } from '../streams/hub/read-hub.js';
+import type { Nearest, SamplingRepository } from '../streams/repositories/sampling.repository.js';
+import type { StreamRepository } from '../streams/repositories/stream.repository.js';
+import type { BatchEntry, PullSink } from '../streams/sessions/pull-session.js';
+import type { Gap } from '../streams/sessions/gaps.js';
 import type { EntrySource } from './decimated-source.js';
 import { SyncSession, SyncSink } from './sync-session.js';
 import type { Tuple } from './tuple.js';
