@@ -416,30 +416,32 @@ describe('PullSession', () => {
     const repo = new TrimmingRepository();
     const hub = new FakeHub();
     const sink = new RecordingSink();
-    const s = session(repo, hub, sink, { gaps: true, count: 100 });
+    repo.add('s', 'e1');
+    const s = session(repo, hub, sink, { gaps: true, count: 100, cursors: ['0'] });
     await s.start();
-    sink.open = false; // entries 1 and 2 stay queued for the sink
-    s.onEntries('s', '0-0', [repo.add('s', 'e1'), repo.add('s', 'e2')]);
-    for (const text of ['e3', 'e4']) repo.add('s', text);
-    const e5 = repo.add('s', 'e5');
-    repo.trim('s', 1); // 3 and 4 are trimmed before the session reads them
-    s.onEntries('s', '4-0', [e5]);
-    await settle(); // the catch-up read finds the gap, then queues entry 5
+    await settle(); // entry 1 is read from history and sent
+    sink.open = false; // entries 2 and 3 stay queued for the sink
+    s.onEntries('s', '1-0', [repo.add('s', 'e2'), repo.add('s', 'e3')]);
+    for (const text of ['e4', 'e5']) repo.add('s', text);
+    const e6 = repo.add('s', 'e6');
+    repo.trim('s', 1); // 4 and 5 are trimmed before the session reads them
+    s.onEntries('s', '5-0', [e6]);
+    await settle(); // the catch-up read finds the gap, then queues entry 6
     sink.open = true;
     s.pump();
-    expect(sink.texts()).toEqual(['e1', 'e2', 'e5']);
+    expect(sink.texts()).toEqual(['e1', 'e2', 'e3', 'e6']);
     const told = [...sink.gaps.entries()];
     expect(told).toHaveLength(1);
     const [index, [gap]] = told[0];
-    expect(gap).toEqual({ sid: 's', missed: 2, from: '2-0', to: '5-0', exact: true });
+    expect(gap).toEqual({ sid: 's', missed: 2, from: '3-0', to: '6-0', exact: true });
     // Every entry up to `from` went in earlier batches; the batch told with it starts at `to`.
     expect(
       sink.batches
         .slice(0, index)
         .flat()
         .map((e) => e.id),
-    ).toEqual(['1-0', '2-0']);
-    expect(sink.batches[index][0].id).toBe('5-0');
+    ).toEqual(['1-0', '2-0', '3-0']);
+    expect(sink.batches[index][0].id).toBe('6-0');
     s.close();
   });
 
