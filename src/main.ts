@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
   app.useLogger(new ServiceLogger(app.get(PinoLogger)));
   configureApp(app);
-  logPlan(app.get(MemoryPlan), logger);
+  logPlan(app.get(MemoryPlan), new Logger('MemoryPlan'));
   exitAfterShutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, app.get(PinoLogger));
   await app.init();
   releaseStartupGarbage();

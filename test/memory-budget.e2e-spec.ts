@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { entryOfMessage } from '../src/streams/formats/stream-formats.js';
 import { parseMcap } from './support/mcap.js';
 import { connectRedis, TestRedis, uniqueKey } from './support/redis.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -138,7 +139,10 @@ describe(`with MEMORY_LIMIT_MB=${LIMIT_MB}`, () => {
     const file = parseMcap(new Uint8Array(await res.arrayBuffer()));
     expect(file.messages).toHaveLength(count);
     file.messages.forEach((message, i) => {
-      expect(Buffer.from(message.data).equals(payload(i, size))).toBe(true);
+      const schema = file.schemas.get(file.channels.get(message.channelId)!.schemaId)?.name;
+      expect(entryOfMessage(schema, Buffer.from(message.data))?.equals(payload(i, size))).toBe(
+        true,
+      );
     });
   }, 180_000);
 
