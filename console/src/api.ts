@@ -4,6 +4,7 @@
  * auth is on) is kept in sessionStorage and sent as `Authorization` or `access_token`.
  */
 import { splitBatch, PulledEntry } from './lib/batch.js';
+import { joinTuples, parseTuplesFrame, SyncTuple } from './lib/tuples.js';
 
 const TOKEN_KEY = 'redis-streamer.token';
 
@@ -162,34 +163,46 @@ export interface LiveHandlers {
   closed(reason: string): void;
 }
 
+/** `ws:` or `wss:` and this page's host: where the console's WebSockets go. */
+function wsOrigin(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+}
+
 /**
- * A live view of `sid` over the WebSocket pull with `latest=1` and `max_fps`: the server sends
- * only the newest entry, at most `maxFps` times a second, starting after `after`.
+ * A WebSocket pull of `sids` with `query` (and the token): each batch's entries go to `batch`
+ * with the JSON object frames (`{"tuples": …}`, `{"gap": …}`) that came before it; an error
+ * frame or the close goes to `closed`. Answers the function that stops it.
  */
-export function openLive(sid: string, after: string, maxFps: number, on: LiveHandlers): () => void {
-  const q = new URLSearchParams({ latest: '1', max_fps: String(maxFps), last_entry_id: after });
+function openPull(
+  sids: readonly string[],
+  query: URLSearchParams,
+  on: { batch(entries: PulledEntry[], before: unknown[]): void; closed(reason: string): void },
+): () => void {
   const token = getToken();
-  if (token) q.set('access_token', token);
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(
-    `${scheme}://${location.host}/data/${encodeURIComponent(sid)}/pull?${q}`,
-  );
+  if (token) query.set('access_token', token);
+  const path = sids.map(encodeURIComponent).join('+');
+  const ws = new WebSocket(`${wsOrigin()}/data/${path}/pull?${query}`);
   ws.binaryType = 'arraybuffer';
   let header: string | null = null;
+  let before: unknown[] = [];
   let done = false;
   ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) => {
     if (typeof event.data === 'string') {
       if (event.data.startsWith('{')) {
-        const error = (JSON.parse(event.data) as { error?: { message?: string } }).error;
-        if (error) on.closed(error.message ?? 'error');
+        const frame = JSON.parse(event.data) as { error?: { message?: string } };
+        if (frame.error) on.closed(frame.error.message ?? 'error');
+        else before.push(frame);
         return;
       }
       header = event.data;
       return;
     }
     if (header === null) return;
-    for (const entry of splitBatch(header, new Uint8Array(event.data))) on.entry(entry);
+    const entries = splitBatch(header, new Uint8Array(event.data));
+    const frames = before;
     header = null;
+    before = [];
+    on.batch(entries, frames);
   };
   ws.onclose = (event) => {
     if (!done) on.closed(event.reason || `connection closed (${event.code})`);
@@ -198,4 +211,72 @@ export function openLive(sid: string, after: string, maxFps: number, on: LiveHan
     done = true;
     ws.close(1000);
   };
+}
+
+/**
+ * A live view of `sid` over the WebSocket pull with `latest=1` and `max_fps`: the server sends
+ * only the newest entry, at most `maxFps` times a second, starting after `after`.
+ */
+export function openLive(sid: string, after: string, maxFps: number, on: LiveHandlers): () => void {
+  const q = new URLSearchParams({ latest: '1', max_fps: String(maxFps), last_entry_id: after });
+  return openPull([sid], q, {
+    batch: (entries) => {
+      for (const entry of entries) on.entry(entry);
+    },
+    closed: on.closed,
+  });
+}
+
+/** What a synchronized view shows: the reference stream, its partners and the tolerance. */
+export interface SyncSpec {
+  reference: string;
+  partners: string[];
+  toleranceMs: number;
+}
+
+export interface SyncHandlers {
+  tuple(tuple: SyncTuple): void;
+  closed(reason: string): void;
+}
+
+/**
+ * A synchronized view (docs/sync.md): `ref+partners…/pull?sync=ref&tolerance_ms=…&tuples=1&latest=1`,
+ * starting with the newest complete tuple; each batch's `{"tuples": …}` frame joined with its
+ * entries.
+ */
+export function openSync(spec: SyncSpec, on: SyncHandlers): () => void {
+  const q = new URLSearchParams({
+    sync: spec.reference,
+    tolerance_ms: String(spec.toleranceMs),
+    tuples: '1',
+    latest: '1',
+    last_entry_id: '0',
+  });
+  return openPull([spec.reference, ...spec.partners], q, {
+    batch: (entries, before) => {
+      const tuples = before.map(parseTuplesFrame).find((t) => t !== null);
+      if (!tuples) return; // a heartbeat (empty batch)
+      for (const tuple of joinTuples(tuples, entries, spec.partners)) on.tuple(tuple);
+    },
+    closed: on.closed,
+  });
+}
+
+/**
+ * The Foxglove WebSocket endpoint of this service (docs/foxglove.md), with the token when one
+ * is set: what a viewer connects to.
+ */
+export function foxgloveWsUrl(): string {
+  const token = getToken();
+  const q = token ? `?${new URLSearchParams({ access_token: token })}` : '';
+  return `${wsOrigin()}/foxglove${q}`;
+}
+
+/**
+ * A viewer's page (Foxglove's app, or a Lichtblick at `viewerOrigin`) opening this service's
+ * Foxglove endpoint at once: `?ds=foxglove-websocket&ds.url=<the endpoint, percent-encoded>`.
+ */
+export function viewerUrl(viewerOrigin: string): string {
+  const q = new URLSearchParams({ ds: 'foxglove-websocket', 'ds.url': foxgloveWsUrl() });
+  return `${viewerOrigin.replace(/\/+$/, '')}/?${q}`;
 }

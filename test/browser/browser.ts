@@ -164,3 +164,17 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
     },
   };
 }
+
+/** The console in a guarded page of `env`'s service, its stream filter set to `filter`. */
+export async function openConsole(env: BrowserEnv, filter: string): Promise<GuardedPage> {
+  const guarded = await guardedPage(env.browser, env.server.http);
+  expect((await guarded.page.goto(`${env.server.http}/console`))?.status()).toBe(200);
+  await guarded.page.fill('input.filter', filter);
+  return guarded;
+}
+
+/** Nothing but the service was asked for, and nothing was refused by the page's policy. */
+export function expectContained(guarded: GuardedPage): void {
+  expect(guarded.foreign).toEqual([]);
+  expect(guarded.problems).toEqual([]);
+}

@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import type { Download, Page } from 'playwright-core';
 import { entryTexts, parseMcap } from '../support/mcap.js';
 import { uniqueKey } from '../support/redis.js';
-import { BrowserEnv, guardedPage, GuardedPage, makeJpeg, startBrowserEnv } from './browser.js';
+import {
+  BrowserEnv,
+  expectContained,
+  GuardedPage,
+  makeJpeg,
+  openConsole,
+  startBrowserEnv,
+} from './browser.js';
 
 /**
  * The console's MCAP downloads in a headless Chromium: the export link of a stream in the list
@@ -17,18 +24,13 @@ const PREFIX = uniqueKey('console-mcap');
 
 beforeAll(async () => {
   env = await startBrowserEnv();
-  guarded = await guardedPage(env.browser, env.server.http);
+  guarded = await openConsole(env, PREFIX);
   page = guarded.page;
-  expect((await page.goto(`${env.server.http}/console`))?.status()).toBe(200);
-  await page.fill('input.filter', PREFIX);
 }, 60_000);
 
 afterAll(() => env?.close());
 
-afterEach(() => {
-  expect(guarded.foreign).toEqual([]);
-  expect(guarded.problems).toEqual([]);
-});
+afterEach(() => expectContained(guarded));
 
 async function saved(download: Download): Promise<ReturnType<typeof parseMcap>> {
   expect(download.suggestedFilename()).toMatch(/\.mcap$/);

@@ -3,6 +3,7 @@ import { compareIds, previousId } from '../../console/src/lib/entry-id.js';
 import { formatRate, RateTracker } from '../../console/src/lib/rate.js';
 import { SkipCounter } from '../../console/src/lib/skipped.js';
 import { asText, formatBytes, hexPreview, sniff } from '../../console/src/lib/sniff.js';
+import { formatDt, joinTuples, parseTuplesFrame } from '../../console/src/lib/tuples.js';
 
 /** The console's data handling: pure modules the page bundles, tested here without a browser. */
 
@@ -196,5 +197,42 @@ describe('splitBatch', () => {
   it('refuses a malformed header', () => {
     expect(() => splitBatch('{"error": 1}', Buffer.alloc(0))).toThrow(/not a list/);
     expect(() => splitBatch('[["s", 0]]', Buffer.alloc(0))).toThrow(/malformed/);
+  });
+});
+
+describe('joinTuples', () => {
+  const entry = (sid: string, id: string) => ({ sid, id, data: bytes(id.length) });
+  const frame = {
+    tuples: [
+      { ref: 'cam', id: '1000-0', members: { imu: ['1004-0', 4], depth: null } },
+      { ref: 'cam', id: '2000-0', members: { imu: ['1004-0', -996], depth: ['2000-0', 0] } },
+    ],
+  };
+
+  it('reads a tuples frame and nothing else', () => {
+    expect(parseTuplesFrame(frame)).toBe(frame.tuples);
+    expect(parseTuplesFrame({ gap: { sid: 'cam' } })).toBeNull();
+    expect(parseTuplesFrame(null)).toBeNull();
+  });
+
+  it('joins each tuple with its entries, partners in the given order, missing ones without an entry', () => {
+    const entries = [entry('cam', '1000-0'), entry('imu', '1004-0'), entry('cam', '2000-0')];
+    entries.push(entry('depth', '2000-0'));
+    const [first, second] = joinTuples(parseTuplesFrame(frame)!, entries, ['imu', 'depth']);
+    expect(first.reference).toBe(entries[0]);
+    expect(first.members).toEqual([
+      { sid: 'imu', entry: entries[1], dtMs: 4 },
+      { sid: 'depth', entry: null, dtMs: null },
+    ]);
+    // A partner entry shared by two tuples, and an id equal to the reference's on another stream.
+    expect(second.reference).toBe(entries[2]);
+    expect(second.members).toEqual([
+      { sid: 'imu', entry: entries[1], dtMs: -996 },
+      { sid: 'depth', entry: entries[3], dtMs: 0 },
+    ]);
+  });
+
+  it('formats time differences with their sign', () => {
+    expect([formatDt(4), formatDt(-10), formatDt(0)]).toEqual(['+4 ms', '-10 ms', '0 ms']);
   });
 });

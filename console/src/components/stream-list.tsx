@@ -3,6 +3,7 @@ import { exportUrl, StreamRow } from '../api.js';
 import { ListState, MAX_DESCRIBED } from '../hooks/use-stream-list.js';
 import { isServiceStream, matches } from '../lib/filter.js';
 import { formatRate } from '../lib/rate.js';
+import { MAX_SYNC, MIN_SYNC } from './sync-picker.js';
 
 export function StreamList(props: {
   list: ListState;
@@ -12,6 +13,11 @@ export function StreamList(props: {
   setFilter: (filter: string) => void;
   selected: string[];
   toggle: (sid: string) => void;
+  /** Streams ticked for a synchronized view, and how to tick one. */
+  picked: string[];
+  togglePick: (sid: string) => void;
+  /** Shown above the list: the synchronized view's picker. */
+  picker?: ComponentChildren;
   children?: ComponentChildren;
 }) {
   // The list refreshes once a second; narrowing it shows at once.
@@ -31,9 +37,13 @@ export function StreamList(props: {
       />
       {props.children}
       {props.error && <p class="error">{props.error}</p>}
+      {props.picker}
       <table>
         <thead>
           <tr>
+            <th class="pick" title={`view ${MIN_SYNC}–${MAX_SYNC} streams together, synchronized`}>
+              sync
+            </th>
             <th>stream</th>
             <th class="num">length</th>
             <th title="UTC">last entry</th>
@@ -54,6 +64,16 @@ export function StreamList(props: {
                 onClick={() => props.toggle(sid)}
                 title={row?.error ?? 'show live'}
               >
+                <td class="pick" onClick={(e) => e.stopPropagation()}>
+                  <input
+                    type="checkbox"
+                    class="sync-pick"
+                    title="pick for a synchronized view"
+                    checked={props.picked.includes(sid)}
+                    disabled={!props.picked.includes(sid) && props.picked.length >= MAX_SYNC}
+                    onChange={() => props.togglePick(sid)}
+                  />
+                </td>
                 <td class="sid" title={sid}>
                   {sid}
                 </td>
@@ -81,7 +101,7 @@ export function StreamList(props: {
       <p class="muted">
         {sids.length === shown.length ? sids.length : `first ${shown.length} of ${sids.length}`} of{' '}
         {total} streams{sids.length > shown.length ? ' (narrow the filter)' : ''} · click one to
-        watch it live
+        watch it live, tick 2–3 to view them together
       </p>
       {service.length > 0 && (
         <details class="service-streams">
