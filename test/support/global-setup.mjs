@@ -7,8 +7,11 @@ import { createClient } from 'redis';
  * exactly this run's keys while other runs share the same Redis.
  *
  * Pushing to `test:<run>:<name>` speaks for the device `test` (docs/devices.md), so the run also
- * notes whether that device's presence was in Redis before it: if not, the teardown removes it.
+ * notes whether that device's presence, and the device event streams its connections append to,
+ * were in Redis before it: the teardown removes what was not.
  */
+const DEVICE_EVENT_STREAMS = [':event:device.connected', ':event:device.meta'];
+
 export default async function globalSetup() {
   process.env.TEST_RUN_ID ??= randomBytes(4).toString('hex');
   const client = createClient({
@@ -23,6 +26,10 @@ export default async function globalSetup() {
       client.sIsMember(':devices:connected', 'test'),
     ]);
     process.env.TEST_DEVICE_PRESENCE_BEFORE ??= presence || member ? '1' : '0';
+    // The service's device event streams: the run's presence changes are appended to them.
+    const streams = [];
+    for (const key of DEVICE_EVENT_STREAMS) if (await client.exists(key)) streams.push(key);
+    process.env.TEST_DEVICE_EVENT_STREAMS_BEFORE ??= streams.join(' ');
   } catch {
     // No Redis: the tests cannot create anything in it either.
   } finally {

@@ -4,7 +4,7 @@ import { createClient } from 'redis';
  * Removes every key this test run created (`test:<run>:*` and their `XMETA:` metadata keys),
  * with SCAN, after all test files have closed their servers and clients; and the presence of the
  * device `test` its pushes spoke for, unless it was there before the run or another run's
- * connection holds it now (global-setup.mjs).
+ * connection holds it now, and the device event streams the run started (global-setup.mjs).
  */
 export default async function globalTeardown() {
   const run = process.env.TEST_RUN_ID;
@@ -26,6 +26,12 @@ export default async function globalTeardown() {
       }
     }
     if (process.env.TEST_DEVICE_PRESENCE_BEFORE === '0') await forgetTestDevice(client);
+    const before = (process.env.TEST_DEVICE_EVENT_STREAMS_BEFORE ?? '').split(' ');
+    if (process.env.TEST_DEVICE_EVENT_STREAMS_BEFORE !== undefined) {
+      for (const key of [':event:device.connected', ':event:device.meta']) {
+        if (!before.includes(key)) await client.unlink(key);
+      }
+    }
   } finally {
     client.destroy();
   }
@@ -40,4 +46,5 @@ async function forgetTestDevice(client) {
   if (fields.some(([field, until]) => field.startsWith('gw:') && Number(until) > now)) return;
   await client.unlink(key);
   await client.sRem(':devices:connected', 'test');
+  await client.sRem(':devices:seen', 'test');
 }
