@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import globalSetup from './global-setup.mjs';
+import { setRunId } from './global-setup.mjs';
 
 /**
  * Global setup of `npm run test:cluster` (jest.cluster.config.cjs): the integration suites run a
@@ -14,7 +14,8 @@ import globalSetup from './global-setup.mjs';
  * or kill nodes start their own cluster (test/support/redis-cluster.ts).
  */
 export default async function clusterTargetSetup() {
-  globalSetup();
+  // The cluster is thrown away at the end: only the run id is needed.
+  setRunId();
   const dir = mkdtempSync(join(tmpdir(), 'redis-streamer-cluster-target-'));
   const ports = [];
   while (ports.length < 3) {

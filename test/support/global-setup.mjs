@@ -12,8 +12,13 @@ import { createClient } from 'redis';
  */
 const DEVICE_EVENT_STREAMS = [':event:device.connected', ':event:device.meta'];
 
-export default async function globalSetup() {
+/** The run's id, inherited by every test file and child process. */
+export function setRunId() {
   process.env.TEST_RUN_ID ??= randomBytes(4).toString('hex');
+}
+
+export default async function globalSetup() {
+  setRunId();
   const client = createClient({
     url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     socket: { connectTimeout: 2000, reconnectStrategy: false },
@@ -33,6 +38,6 @@ export default async function globalSetup() {
   } catch {
     // No Redis: the tests cannot create anything in it either.
   } finally {
-    client.destroy();
+    if (client.isOpen) client.destroy();
   }
 }
